@@ -1,0 +1,74 @@
+"""Input and Output blocks: where data enters and what the network is asked to predict."""
+
+from __future__ import annotations
+
+from .base import KIND_AXES, KINDS, BlockSpec, Param, ShapeError, TensorSpec
+
+_EXAMPLE = {"vector": "[13]", "image": "[1, 28, 28]", "sequence": "[100, 6] or [null, 6]",
+            "image_sequence": "[8, 1, 16, 16]", "tokens": "[50] or [null]"}
+
+
+def _infer_input(p: dict, ins: list[TensorSpec]) -> TensorSpec:
+    kind, shape = p["kind"], p["shape"]
+    axes = KIND_AXES[kind]
+    if len(shape) != len(axes):
+        raise ShapeError(
+            f"A {kind.replace('_', ' ')} input has {len(axes)} size(s) ({', '.join(axes)}), "
+            f"but the shape {shape} has {len(shape)}. Example: {_EXAMPLE[kind]}.",
+            field="shape",
+        )
+    for i, d in enumerate(shape):
+        if d is None and axes[i] != "time":
+            raise ShapeError(
+                f"Only the time axis may be left open (null); {axes[i]} needs a size.", field="shape"
+            )
+    return TensorSpec(kind, tuple(shape))
+
+
+def _infer_output(p: dict, ins: list[TensorSpec]) -> TensorSpec:
+    x = ins[0]
+    if x.kind != "vector":
+        if x.kind == "sequence":
+            fix, how = ({"action": "insert_before", "type": "GlobalAvgPool"},
+                        "Turn off 'Output every step' on the last recurrent block, or insert GlobalAvgPool before the Output.")
+        elif x.kind in ("image", "image_sequence"):
+            fix, how = {"action": "insert_before", "type": "Flatten"}, "Insert Flatten and a Dense layer before the Output."
+        else:
+            fix, how = None, "Add an Embedding and a recurrent block first."
+        raise ShapeError(
+            f"The Output needs one vector per sample (one number per class or target), but it gets "
+            f"{x.kind.replace('_', ' ')} {x.show()}. {how}",
+            fix=fix,
+        )
+    if p["task"] == "classification" and x.dims[0] < 2:
+        raise ShapeError(
+            "A classifier needs at least 2 outputs, one per class: set the last Dense's outputs to the number of classes.",
+        )
+    return x
+
+
+BLOCKS = [
+    BlockSpec(
+        type="Input", category="Input/Output", label="Input",
+        help="Where the data enters. Its kind says what one sample is (a vector of numbers, an image, a "
+             "sequence over time, a clip of images, or a sentence as word ids) and its shape gives the sizes.",
+        params=(
+            Param("kind", "choice", "image", "Data kind", "What one sample is.", choices=KINDS),
+            Param("shape", "shape", [1, 28, 28], "Shape",
+                  "Sizes of one sample without the batch: vector [features], image [channels, height, width], "
+                  "sequence [time, features], image sequence [time, channels, height, width], tokens [time]. "
+                  "null leaves the time axis open."),
+        ),
+        infer=_infer_input, build=lambda p, ins: None, min_inputs=0, max_inputs=0,
+        summary=lambda p: p["kind"].replace("_", " "), color="#455a64",
+    ),
+    BlockSpec(
+        type="Output", category="Input/Output", label="Output",
+        help="What the network predicts. Classification: one score per class, trained with cross-entropy. "
+             "Regression: numbers, trained with mean squared error.",
+        params=(Param("task", "choice", "classification", "Task", "Predict a class, or predict numbers.",
+                      choices=("classification", "regression")),),
+        infer=_infer_output, build=lambda p, ins: None, has_output=False,
+        summary=lambda p: p["task"], color="#455a64",
+    ),
+]

@@ -1,0 +1,72 @@
+"""Reshape blocks: Flatten and ToSequence (the CRNN step) change what kind a tensor is."""
+
+from __future__ import annotations
+
+from .base import BlockSpec, ShapeError, TensorSpec
+from .rules import prod
+
+
+def _infer_flatten(p: dict, ins: list[TensorSpec]) -> TensorSpec:
+    x = ins[0]
+    if x.kind == "image":
+        return TensorSpec("vector", (prod(x.dims),))
+    if x.kind == "image_sequence":
+        return TensorSpec("sequence", (x.dims[0], prod(x.dims[1:])))
+    if x.kind == "sequence":
+        if x.dims[0] is None:
+            raise ShapeError(
+                "Flatten cannot flatten a sequence of open length (time is null): the size would change with "
+                "every input. Use GlobalAvgPool, or a recurrent block without 'Output every step'.",
+                fix={"action": "replace", "type": "GlobalAvgPool"},
+            )
+        return TensorSpec("vector", (x.dims[0] * x.dims[1],))
+    if x.kind == "tokens":
+        raise ShapeError("Flatten cannot work on word ids. Add an Embedding first.",
+                         fix={"action": "insert_before", "type": "Embedding"})
+    return x
+
+
+def _build_flatten(p: dict, ins: list[TensorSpec]):
+    from torch import nn
+
+    from .modules import FlattenFrom
+
+    x = ins[0]
+    if x.kind == "vector":
+        return nn.Identity()
+    return FlattenFrom(2 if x.kind == "image_sequence" else 1)
+
+
+def _infer_to_sequence(p: dict, ins: list[TensorSpec]) -> TensorSpec:
+    x = ins[0]
+    if x.kind != "image":
+        raise ShapeError(
+            f"ToSequence turns an image [channels, height, width] into a sequence read left to right; "
+            f"it gets {x.kind.replace('_', ' ')} {x.show()}.",
+        )
+    c, h, w = x.dims
+    return TensorSpec("sequence", (w, c * h))
+
+
+def _build_to_sequence(p: dict, ins: list[TensorSpec]):
+    from .modules import ToSequence
+
+    return ToSequence()
+
+
+BLOCKS = [
+    BlockSpec(
+        type="Flatten", category="Reshape", label="Flatten",
+        help="Lays all values of an image out in one long row (a vector) so Dense layers can use them. "
+             "On an image sequence every frame is flattened and time is kept.",
+        when_to_use="Between convolution/pooling and Dense layers, or before an LSTM on a clip of frames.",
+        params=(), infer=_infer_flatten, build=_build_flatten, color="#5e35b1",
+    ),
+    BlockSpec(
+        type="ToSequence", category="Reshape", label="To sequence",
+        help="Reads an image column by column: the width becomes time and each column (all channels and "
+             "rows) becomes one step. This is how a CRNN lets an LSTM read what a CNN saw, e.g. handwriting.",
+        when_to_use="Between the convolutional part and the recurrent part of a CRNN.",
+        params=(), infer=_infer_to_sequence, build=_build_to_sequence, color="#5e35b1",
+    ),
+]

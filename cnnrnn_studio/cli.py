@@ -1,0 +1,151 @@
+"""The command line: `cnnrnn-studio SUBCOMMAND ...` over the same core as the app.
+
+No subcommand opens the GUI. Every error a person can cause is printed as a plain sentence
+naming the place, with a non-zero exit code; never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Callable, Sequence
+
+from .errors import StudioError
+
+EXIT_INVALID = 1   # the project/network/data is not valid
+EXIT_USAGE = 2     # argparse's own code for bad flags
+
+
+def _fmt_int(n: int) -> str:
+    return f"{n:,}"
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from .graph import summary_rows
+    from .project import load_project
+
+    p = load_project(args.project)
+    a = p.analyze()
+    rows = summary_rows(p.graph, a)
+    problems = list(a.problems)
+    data_problems: list[str] = []
+    if a.ok and p.dataset is not None and not args.no_data:
+        data_problems = _dataset_problems(p)
+    if args.json:
+        out = {
+            "valid": a.ok and not data_problems,
+            "blocks": [{"id": r["id"], "type": r["type"], "output_shape": r["output_shape"],
+                        "params": r["params"], "macs": r["macs"]} for r in rows],
+            "total_params": a.total_params, "total_macs": a.total_macs,
+            "problems": [pr.to_dict() for pr in problems] + [
+                {"block": None, "message": m, "code": "dataset", "field": None, "fix": None, "severity": "error"}
+                for m in data_problems],
+        }
+        print(json.dumps(out))
+    else:
+        table = [("block", "type", "output shape", "params", "mult-adds")]
+        for r in rows:
+            shape = "?" if r["output_shape"] is None else (
+                "[" + ", ".join("T" if d is None else str(d) for d in r["output_shape"]) + "]")
+            table.append((r["id"], r["type"], shape, _fmt_int(r["params"]), _fmt_int(r["macs"])))
+        table.append(("total", "", "", _fmt_int(a.total_params), _fmt_int(a.total_macs)))
+        widths = [max(len(row[i]) for row in table) for i in range(5)]
+        for i, row in enumerate(table):
+            print("  ".join(c.ljust(w) if j < 3 else c.rjust(w) for j, (c, w) in enumerate(zip(row, widths))))
+            if i == 0 or i == len(table) - 2:
+                print("  ".join("-" * w for w in widths))
+        for pr in problems:
+            print(f"{'Error' if pr.severity == 'error' else 'Warning'} in {pr}" if pr.block_id
+                  else f"{'Error' if pr.severity == 'error' else 'Warning'}: {pr}")
+        for m in data_problems:
+            print(f"Error: {m}")
+        if a.ok and not data_problems:
+            print(f"The network is valid: {_fmt_int(a.total_params)} parameters, "
+                  f"{_fmt_int(a.total_macs)} multiply-adds per sample.")
+    return 0 if a.ok and not data_problems else EXIT_INVALID
+
+
+def _dataset_problems(project) -> list[str]:
+    """Does the dataset fit the network? (Only when the data layer can load it.)"""
+    try:
+        from .train.fit import dataset_fit_problems
+    except ImportError:
+        return []
+    try:
+        return dataset_fit_problems(project)
+    except StudioError as e:
+        return [str(e)]
+
+
+def _lazy(module: str, func: str) -> Callable[[argparse.Namespace], int]:
+    def run(args: argparse.Namespace) -> int:
+        import importlib
+
+        return importlib.import_module(module).__getattribute__(func)(args)
+    return run
+
+
+def cmd_gui(args: argparse.Namespace) -> int:
+    from .ui.app import run_gui
+
+    return run_gui(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(
+        prog="cnnrnn-studio",
+        description="CNN-RNN Studio: build, train and export CNNs, RNNs and hybrids. "
+                    "With no command, the app opens.",
+    )
+    ap.add_argument("--version", action="version", version=_version())
+    sub = ap.add_subparsers(dest="command", metavar="COMMAND")
+
+    c = sub.add_parser("check", help="check a project: shapes, parameters, multiply-adds and problems")
+    c.add_argument("project")
+    c.add_argument("--json", action="store_true", help="print one JSON object")
+    c.add_argument("--no-data", action="store_true", help="do not load the dataset to check it fits")
+    c.set_defaults(func=cmd_check)
+
+    g = sub.add_parser("gui", help="open the app (the default)")
+    g.add_argument("project", nargs="?")
+    g.add_argument("--screenshot", metavar="PNG", help="render the main window to PNG and exit")
+    g.add_argument("--self-test", action="store_true", help="run a scripted user journey offscreen and exit")
+    g.set_defaults(func=cmd_gui)
+
+    # Subcommands implemented in their own packages register themselves here.
+    for mod in ("cnnrnn_studio.train.commands", "cnnrnn_studio.export.commands"):
+        try:
+            import importlib
+
+            importlib.import_module(mod).add_commands(sub)
+        except ModuleNotFoundError as e:
+            if e.name != mod:
+                raise
+    return ap
+
+
+def _version() -> str:
+    from . import __version__
+
+    return f"CNN-RNN Studio {__version__}"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        args = parser.parse_args(["gui", *argv])
+    try:
+        return int(args.func(args) or 0)
+    except StudioError as e:
+        print(f"Error: {e}", file=sys.stderr)
+        return EXIT_INVALID
+    except KeyboardInterrupt:
+        print("Stopped.", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,46 @@
+"""The template gallery: valid example projects shipped in resources/templates."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..resources import resource
+from .file import Project, load_project
+
+
+@dataclass(frozen=True)
+class TemplateInfo:
+    id: str          # the file name without .json, e.g. "digits_cnn"
+    name: str
+    description: str
+    path: Path
+
+
+def template_path(template_id: str) -> Path:
+    p = resource("templates", f"{template_id}.json")
+    if not p.is_file():
+        known = ", ".join(t.id for t in list_templates())
+        raise KeyError(f"There is no template '{template_id}'. Templates: {known}.")
+    return p
+
+
+def list_templates() -> list[TemplateInfo]:
+    out = []
+    for p in sorted(resource("templates").glob("*.json")):
+        d = json.loads(p.read_text(encoding="utf-8"))
+        out.append(TemplateInfo(p.stem, d.get("name", p.stem), d.get("description", ""), p))
+    order = {t: i for i, t in enumerate(ORDER)}
+    return sorted(out, key=lambda t: (order.get(t.id, len(order)), t.id))
+
+
+def load_template(template_id: str) -> Project:
+    """A new, unsaved project made from a template (its path is not the shipped file)."""
+    p = load_project(template_path(template_id))
+    p.path = None
+    return p
+
+
+ORDER = ("digits_cnn", "lenet5", "resnet_block", "lstm_classifier", "cnn1d_classifier", "fcn_timeseries",
+         "gru_forecaster", "crnn", "cnn_lstm_video", "text_lstm")
