@@ -1,0 +1,47 @@
+"""The core stays Qt-free and torch-free at import (the GUI must start before torch loads)."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+CORE = ["cnnrnn_studio", "cnnrnn_studio.blocks", "cnnrnn_studio.graph", "cnnrnn_studio.project",
+        "cnnrnn_studio.compile", "cnnrnn_studio.data", "cnnrnn_studio.train", "cnnrnn_studio.export",
+        "cnnrnn_studio.cli"]
+
+
+def test_core_imports_with_qt_blocked():
+    code = (
+        "import sys\n"
+        "class Block:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] in ('PySide6', 'pyqtgraph', 'shiboken6'):\n"
+        "            raise ImportError('Qt is not allowed in the core: ' + name)\n"
+        "sys.meta_path.insert(0, Block())\n"
+        f"import importlib\nfor m in {CORE!r}: importlib.import_module(m)\n"
+        "print('ok')\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "ok"
+
+
+def test_package_and_project_import_without_torch():
+    code = ("import sys, cnnrnn_studio, cnnrnn_studio.graph, cnnrnn_studio.project, cnnrnn_studio.blocks\n"
+            "cnnrnn_studio.load_template('crnn').analyze()\n"
+            "print('torch' in sys.modules)")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "False"
+
+
+def test_no_qt_import_outside_ui_in_the_source():
+    root = Path(__file__).resolve().parents[1] / "cnnrnn_studio"
+    offenders = []
+    for f in root.rglob("*.py"):
+        if "ui" in f.relative_to(root).parts[:1]:
+            continue
+        for line in f.read_text().splitlines():
+            s = line.strip()
+            if s.startswith(("import PySide6", "from PySide6", "import pyqtgraph", "from pyqtgraph")):
+                offenders.append(str(f.relative_to(root)))
+    assert offenders == []
