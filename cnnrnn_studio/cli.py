@@ -78,6 +78,19 @@ def _dataset_problems(project) -> list[str]:
         return [str(e)]
 
 
+def cmd_blocks(args: argparse.Namespace) -> int:
+    from .blocks import by_category
+    from .blocks.docs import blocks_markdown
+
+    if args.markdown:
+        sys.stdout.write(blocks_markdown())
+        return 0
+    for cat, specs in by_category().items():
+        if specs:
+            print(f"{cat}: " + ", ".join(s.type for s in specs))
+    return 0
+
+
 def _lazy(module: str, func: str) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
         import importlib
@@ -106,6 +119,10 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--json", action="store_true", help="print one JSON object")
     c.add_argument("--no-data", action="store_true", help="do not load the dataset to check it fits")
     c.set_defaults(func=cmd_check)
+
+    b = sub.add_parser("blocks", help="list the block types (--markdown: the full reference)")
+    b.add_argument("--markdown", action="store_true")
+    b.set_defaults(func=cmd_blocks)
 
     g = sub.add_parser("gui", help="open the app (the default)")
     g.add_argument("project", nargs="?")
