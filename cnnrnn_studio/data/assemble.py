@@ -1,0 +1,270 @@
+"""From samples read out of files to a split, scaled, tensor-backed ``Dataset``.
+
+Every importer ends here, so class handling, splitting, scaling and dtypes behave the same for
+all formats.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .dataset import Dataset, DataSplit
+from .errors import DataError
+from .scaling import feature_stats, standardize, target_stats
+from .splits import TEST_FRACTION, split_indices
+
+if TYPE_CHECKING:
+    import torch
+
+
+@dataclass
+class Pool:
+    """Samples read from one file or folder, before splitting.
+
+    ``x``: one array [N, ...] or a list of [T_i, F] arrays. ``targets``: a class label string per
+    sample (classification) or a float array [N, k] (regression). ``source`` names the file.
+    """
+
+    x: np.ndarray | list[np.ndarray]
+    targets: list[str] | np.ndarray
+    source: str
+    extra: dict = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.x)
+
+
+def _as_number(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def tidy_label(text: str) -> str:
+    """'1.0' and '1' name the same class in number-labelled files; keep them as '1'."""
+    text = text.strip()
+    value = _as_number(text)
+    if value is not None and np.isfinite(value) and value.is_integer():
+        return str(int(value))
+    return text
+
+
+def sorted_class_names(names: Sequence[str]) -> list[str]:
+    """Number labels in numeric order ('2' before '10'), text labels alphabetically."""
+    unique = set(names)
+    numbers = {n: _as_number(n) for n in unique}
+    if all(v is not None for v in numbers.values()):
+        return sorted(unique, key=lambda n: (numbers[n], n))
+    return sorted(unique)
+
+
+def encode_classes(
+    train_labels: Sequence[str],
+    test_labels: Sequence[str] | None,
+    *,
+    train_source: str,
+    test_source: str | None = None,
+    order: Sequence[str] | None = None,
+) -> tuple[np.ndarray, np.ndarray | None, list[str]]:
+    """Class ids for train (and test) labels, and the class names (index = id).
+
+    ``order`` (e.g. a .ts header's list) fixes the order of the names; classes never seen in
+    training are dropped from it. Refuses a single class and test labels unseen in training.
+    """
+    present = set(train_labels)
+    if order is not None:
+        names = [c for c in dict.fromkeys(order) if c in present]
+        names += sorted_class_names([c for c in present if c not in names])
+    else:
+        names = sorted_class_names(list(present))
+    if len(names) < 2:
+        only = f" ('{names[0]}')" if names else ""
+        raise DataError(
+            f"{Path(train_source).name}: only one class{only} was found; a classifier needs at "
+            "least two classes to tell apart",
+            path=train_source,
+        )
+    index = {name: i for i, name in enumerate(names)}
+    ids_train = np.fromiter((index[c] for c in train_labels), dtype=np.int64, count=len(train_labels))
+    ids_test = None
+    if test_labels is not None:
+        unseen = sorted_class_names([c for c in set(test_labels) if c not in index])
+        if unseen:
+            listed = ", ".join(f"'{c}'" for c in unseen)
+            raise DataError(
+                f"{Path(test_source or 'test file').name}: labels not seen in training: {listed}. "
+                "The model cannot predict a class it never saw; add examples of "
+                f"{'it' if len(unseen) == 1 else 'them'} to the training data.",
+                path=test_source,
+            )
+        ids_test = np.fromiter((index[c] for c in test_labels), dtype=np.int64, count=len(test_labels))
+    return ids_train, ids_test, names
+
+
+def take(x: np.ndarray | list[np.ndarray], idx: np.ndarray) -> np.ndarray | list[np.ndarray]:
+    if isinstance(x, list):
+        return [x[int(i)] for i in idx]
+    return x[idx]
+
+
+def collapse_equal_lengths(
+    parts: list[np.ndarray | list[np.ndarray]],
+) -> list[np.ndarray | list[np.ndarray]]:
+    """Lists of sequences that turn out to share one length become plain arrays."""
+    if not any(isinstance(p, list) for p in parts):
+        return parts
+    shapes = {s.shape for p in parts if isinstance(p, list) for s in p}
+    shapes |= {p.shape[1:] for p in parts if not isinstance(p, list)}
+    if len(shapes) != 1:
+        return [p if isinstance(p, list) else list(p) for p in parts]
+    (shape,) = shapes
+    return [(np.stack(p) if p else np.zeros((0, *shape), np.float32)) if isinstance(p, list) else p for p in parts]
+
+
+def x_tensor(x: np.ndarray | list[np.ndarray], kind: str) -> torch.Tensor | list[torch.Tensor]:
+    import torch  # torch loads on first use: listing datasets must not pull it in (GUI start-up)
+
+    dtype = np.int64 if kind == "tokens" else np.float32
+    if isinstance(x, list):
+        return [torch.from_numpy(np.ascontiguousarray(s, dtype=dtype)) for s in x]
+    return torch.from_numpy(np.ascontiguousarray(x, dtype=dtype))
+
+
+def sample_shape_of(x: np.ndarray | list[np.ndarray], fallback: tuple) -> tuple:
+    if isinstance(x, list):
+        if not x:
+            return fallback
+        return (None, *x[0].shape[1:])
+    return tuple(int(d) for d in x.shape[1:])
+
+
+def make_split(x: np.ndarray | list[np.ndarray], y: np.ndarray, kind: str, task: str) -> DataSplit:
+    import torch  # torch loads on first use: listing datasets must not pull it in (GUI start-up)
+
+    if task == "classification":
+        y_t = torch.from_numpy(np.ascontiguousarray(y, dtype=np.int64))
+    else:
+        y_t = torch.from_numpy(np.ascontiguousarray(y, dtype=np.float32))
+    return DataSplit(x=x_tensor(x, kind), y=y_t)
+
+
+def regression_targets(targets: np.ndarray, source: str) -> np.ndarray:
+    y = np.asarray(targets, dtype=np.float64)
+    if y.ndim == 1:
+        y = y[:, None]
+    bad = np.flatnonzero(~np.isfinite(y).all(axis=1))
+    if len(bad):
+        raise DataError(f"{Path(source).name}: target of sample {int(bad[0])} is NaN or infinite", path=source)
+    return y
+
+
+def assemble(
+    *,
+    name: str,
+    kind: str,
+    task: str,
+    train: Pool,
+    test: Pool | None,
+    seed: int,
+    validation_split: float,
+    class_order: Sequence[str] | None = None,
+    standardize_inputs: bool = False,
+    description: str = "",
+    attribution: str = "",
+    meta: dict | None = None,
+) -> Dataset:
+    """Encode classes, split (stratified, seeded), scale with train statistics, build tensors."""
+    meta = dict(meta or {})
+    if len(train) == 0:
+        raise DataError(f"{Path(train.source).name}: no samples were found", path=train.source)
+    if test is not None and len(test) == 0:
+        raise DataError(f"{Path(test.source).name}: no samples were found", path=test.source)
+
+    if task == "classification":
+        y_all, y_test_file, class_names = encode_classes(
+            list(train.targets),
+            None if test is None else list(test.targets),
+            train_source=train.source,
+            test_source=None if test is None else test.source,
+            order=class_order,
+        )
+        strata = y_all
+        n_outputs = len(class_names)
+    else:
+        y_all = regression_targets(train.targets, train.source)
+        y_test_file = None if test is None else regression_targets(test.targets, test.source)
+        if y_test_file is not None and y_test_file.shape[1] != y_all.shape[1]:
+            raise DataError(
+                f"{Path(test.source).name}: {y_test_file.shape[1]} targets per sample, but the "
+                f"training file has {y_all.shape[1]}",
+                path=test.source,
+            )
+        strata, class_names, n_outputs = None, None, int(y_all.shape[1])
+
+    tr, va, te = split_indices(
+        len(train),
+        strata,
+        test_fraction=0.0 if test is not None else TEST_FRACTION,
+        val_fraction=validation_split,
+        seed=seed,
+    )
+    xs = [take(train.x, tr), take(train.x, va), test.x if test is not None else take(train.x, te)]
+    ys = [y_all[tr], y_all[va], y_test_file if y_test_file is not None else y_all[te]]
+    xs = collapse_equal_lengths(xs)
+
+    if standardize_inputs:
+        mean, std = feature_stats(xs[0])
+        xs = [standardize(x, mean, std) for x in xs]
+        meta["feature_mean"] = mean.tolist()
+        meta["feature_std"] = std.tolist()
+    if task == "regression":
+        t_mean, t_std = target_stats(ys[0])
+        ys = [(y - t_mean) / t_std for y in ys]
+        meta["target_mean"] = t_mean.tolist()
+        meta["target_std"] = t_std.tolist()
+    if task == "classification":
+        meta["class_counts"] = {
+            split: [int(v) for v in np.bincount(y, minlength=n_outputs)]
+            for split, y in zip(("train", "val", "test"), ys)
+        }
+    meta["indices"] = {
+        "train": tr.tolist(),
+        "val": va.tolist(),
+        "test": list(range(len(test))) if test is not None else te.tolist(),
+    }
+    meta["test_from"] = "file" if test is not None else "split"
+    meta.setdefault("source", {"train": train.source, **({"test": test.source} if test is not None else {})})
+
+    fallback = train.x[0].shape if isinstance(train.x, list) else train.x.shape[1:]
+    sample_shape = sample_shape_of(xs[0], (None, *fallback[1:]))
+    splits = [make_split(x, y, kind, task) for x, y in zip(xs, ys)]
+    return Dataset(
+        name=name,
+        kind=kind,
+        task=task,
+        sample_shape=sample_shape,
+        train=splits[0],
+        val=splits[1],
+        test=splits[2],
+        class_names=class_names,
+        n_outputs=n_outputs,
+        description=description,
+        attribution=attribution,
+        meta=meta,
+    )
+
+
+def count_phrase(labels: Sequence[str]) -> str:
+    """'3 classes (a: 50, b: 50, c: 50)' for descriptions."""
+    counts = Counter(labels)
+    names = sorted_class_names(list(counts))
+    if len(names) > 8:
+        return f"{len(names)} classes"
+    return f"{len(names)} classes (" + ", ".join(f"{n}: {counts[n]}" for n in names) + ")"

@@ -1,0 +1,144 @@
+"""Reader for an image folder: one sub-folder per class holding PNG, JPEG or BMP files.
+
+    animals/            <- the folder you pick
+      cat/  a.png b.jpg
+      dog/  c.bmp ...
+
+Every image is converted to grayscale or RGB and resized to one size (mixed sizes are normal,
+not an error), then scaled to [0, 1] in the [C, H, W] layout.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from .assemble import Pool, assemble, count_phrase
+from .dataset import Dataset
+from .errors import DataError
+from .files import require_folder
+from .options import check_known, get_choice, get_size
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp")
+IMAGE_OPTIONS: dict[str, Any] = {"size": [32, 32], "color": "grayscale"}
+
+
+def class_folders(root: Path) -> list[Path]:
+    """Visible sub-folders, sorted by name (that order gives the class numbers)."""
+    folders = sorted((p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")), key=lambda p: p.name)
+    if not folders:
+        loose = [p for p in root.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES]
+        hint = f" ({len(loose)} images lie directly in it)" if loose else ""
+        raise DataError(
+            f"the folder {root} has no class sub-folders{hint}; put the images of each class in a "
+            f"sub-folder named after the class, e.g. {root.name}/cat and {root.name}/dog",
+            path=root,
+        )
+    return folders
+
+
+def image_files(folder: Path) -> list[Path]:
+    return sorted(
+        (
+            p
+            for p in folder.iterdir()
+            if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith(".")
+        ),
+        key=lambda p: p.name,
+    )
+
+
+def load_image(path: Path, size: tuple[int, int], color: str) -> tuple[np.ndarray, bool]:
+    """One image as float32 [C, H, W] in [0, 1]; also whether it had to be resized."""
+    try:
+        with Image.open(path) as im:
+            im = ImageOps.exif_transpose(im)  # phone photos store their rotation in EXIF
+            im.load()
+            if im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info):
+                # Transparent parts become white rather than whatever colour hides beneath them.
+                rgba = im.convert("RGBA")
+                background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+                im = Image.alpha_composite(background, rgba)
+            im = im.convert("L" if color == "grayscale" else "RGB")
+            height, width = size
+            resized = im.size != (width, height)
+            if resized:
+                im = im.resize((width, height), Image.Resampling.BILINEAR)
+            pixels = np.asarray(im, dtype=np.float32) / 255.0
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
+        raise DataError(
+            f"cannot read the image {path}: it is not a valid PNG, JPEG or BMP file ({exc})", path=path
+        ) from exc
+    if pixels.ndim == 2:
+        pixels = pixels[None, :, :]
+    else:
+        pixels = np.transpose(pixels, (2, 0, 1))
+    return np.ascontiguousarray(pixels), resized
+
+
+def read_image_folder(root: Path, size: tuple[int, int], color: str, role: str) -> tuple[Pool, int]:
+    """All images under ``root`` as one Pool (labels = folder names) and how many were resized."""
+    require_folder(root, role)
+    images: list[np.ndarray] = []
+    labels: list[str] = []
+    files: list[str] = []
+    resized = 0
+    for folder in class_folders(root):
+        members = image_files(folder)
+        if not members:
+            raise DataError(
+                f"the class folder {folder} is empty: it holds no PNG, JPEG or BMP images",
+                path=folder,
+            )
+        for path in members:
+            pixels, was_resized = load_image(path, size, color)
+            resized += was_resized
+            images.append(pixels)
+            labels.append(folder.name)
+            files.append(str(path.relative_to(root)))
+    return Pool(x=np.stack(images), targets=labels, source=str(root), extra={"files": files}), resized
+
+
+def load_image_folder(
+    *,
+    name: str,
+    train_path: Path,
+    test_path: Path | None,
+    options: Mapping[str, Any],
+    seed: int,
+    validation_split: float,
+) -> Dataset:
+    check_known(options, IMAGE_OPTIONS, "image folders")
+    size = get_size(options, "size", (32, 32))
+    color = get_choice(options, "color", "grayscale", ("grayscale", "rgb"))
+    train, resized = read_image_folder(train_path, size, color, "image folder")
+    test = None
+    if test_path is not None:
+        test, resized_test = read_image_folder(test_path, size, color, "test image folder")
+        resized += resized_test
+    channels = 1 if color == "grayscale" else 3
+    description = (
+        f"Images from the folder {train_path.name}: {len(train):,} pictures, {count_phrase(train.targets)}, "
+        f"{'grayscale' if channels == 1 else 'colour'} {size[0]}x{size[1]} pixels"
+        + (f" ({resized:,} resized to fit)" if resized else "")
+        + "."
+    )
+    meta = {
+        "files": {"train_folder": train.extra["files"], **({"test_folder": test.extra["files"]} if test else {})},
+        "resized": resized,
+    }
+    return assemble(
+        name=name,
+        kind="image",
+        task="classification",
+        train=train,
+        test=test,
+        seed=seed,
+        validation_split=validation_split,
+        description=description,
+        meta=meta,
+    )

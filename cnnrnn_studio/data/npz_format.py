@@ -1,0 +1,294 @@
+"""Reader for NumPy ``.npz`` files holding arrays ``X`` (samples) and ``y`` (labels or targets).
+
+Loaded with ``allow_pickle=False``: a file someone sent must never run code, so object arrays
+are refused. The rank of X decides the kind: 2 vector [N,F], 3 sequence [N,T,F],
+4 image [N,C,H,W], 5 image sequence [N,T,C,H,W] (option ``data_kind`` overrides; 'tokens' for
+integer word ids [N,T]). Integer y means classes; float y means regression.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .assemble import Pool, assemble, count_phrase, encode_classes, make_split, sample_shape_of
+from .dataset import KINDS, Dataset
+from .errors import DataError
+from .files import require_file
+from .options import check_known, get_bool, get_choice
+from .splits import TEST_FRACTION, split_indices
+
+NPZ_OPTIONS: dict[str, Any] = {"data_kind": None, "task": None, "normalize": True, "class_names": None}
+_RANK_KIND = {2: "vector", 3: "sequence", 4: "image", 5: "image_sequence"}
+_KIND_RANK = {"vector": 2, "sequence": 3, "image": 4, "image_sequence": 5, "tokens": 2}
+
+
+def _find(files: list[str], wanted: str) -> str | None:
+    if wanted in files:
+        return wanted
+    folded = [f for f in files if f.lower() == wanted.lower()]
+    return folded[0] if len(folded) == 1 else None
+
+
+def read_npz(path: Path) -> dict[str, np.ndarray]:
+    """X, y (and class_names when present) from the file; DataError for anything else."""
+    require_file(path, "npz file")
+    try:
+        archive = np.load(path, allow_pickle=False)
+    except (ValueError, OSError, zipfile.BadZipFile, EOFError) as exc:
+        # numpy's own message suggests allow_pickle=True: never pass that advice on.
+        raise DataError(
+            f"{path.name} is not a readable .npz file of NumPy arrays (write one with "
+            "numpy.savez(path, X=..., y=...)); pickled Python data is never loaded, for safety",
+            path=path,
+        ) from exc
+    if not isinstance(archive, np.lib.npyio.NpzFile):
+        raise DataError(
+            f"{path.name} holds a single array (a .npy file?); a .npz with arrays 'X' and 'y' is needed", path=path
+        )
+    with archive:
+        files = list(archive.files)
+        out: dict[str, np.ndarray] = {}
+        for key in ("X", "y", "class_names"):
+            found = _find(files, key)
+            if found is None:
+                if key == "class_names":
+                    continue
+                listed = ", ".join(repr(f) for f in files) or "no arrays"
+                raise DataError(
+                    f"{path.name} has no array '{key}'; it holds {listed}. Save it with np.savez(path, X=..., y=...)",
+                    path=path,
+                )
+            try:
+                out[key] = archive[found]
+            except ValueError as exc:
+                raise DataError(
+                    f"{path.name}: array '{found}' holds Python objects; only plain number arrays are "
+                    "accepted (pickled data is never loaded, for safety)",
+                    path=path,
+                ) from exc
+            except (OSError, zipfile.BadZipFile, EOFError) as exc:
+                raise DataError(f"{path.name}: array '{found}' cannot be read ({exc})", path=path) from exc
+    return out
+
+
+def _check_arrays(arrays: dict[str, np.ndarray], path: Path) -> tuple[np.ndarray, np.ndarray]:
+    x, y = arrays["X"], arrays["y"]
+    name = path.name
+    if x.dtype.kind not in "biuf":
+        raise DataError(f"{name}: X must hold numbers, but its type is {x.dtype}", path=path)
+    if y.dtype.kind not in "biuf":
+        raise DataError(f"{name}: y must hold numbers (class numbers or targets), but its type is {y.dtype}", path=path)
+    if x.ndim < 2:
+        raise DataError(
+            f"{name}: X must have one row per sample (at least 2 axes), but its shape is {x.shape}", path=path
+        )
+    if y.ndim not in (1, 2):
+        raise DataError(
+            f"{name}: y must be one value (or one row of targets) per sample, but its shape is {y.shape}", path=path
+        )
+    if len(x) != len(y):
+        raise DataError(f"{name}: X has {len(x)} samples but y has {len(y)}; they must match", path=path)
+    if len(x) == 0:
+        raise DataError(f"{name}: X has no samples", path=path)
+    if x.dtype.kind == "f":
+        bad = np.flatnonzero(~np.isfinite(x.reshape(len(x), -1)).all(axis=1))
+        if len(bad):
+            raise DataError(f"{name}: X sample {int(bad[0])} contains NaN or infinity", path=path)
+    if y.dtype.kind == "f":
+        bad = np.flatnonzero(~np.isfinite(y.reshape(len(y), -1)).all(axis=1))
+        if len(bad):
+            raise DataError(f"{name}: y of sample {int(bad[0])} is NaN or infinity", path=path)
+    return x, y
+
+
+def _labels_as_names(y: np.ndarray, path: Path, class_names: list[str] | None) -> list[str]:
+    if y.ndim != 1:
+        raise DataError(
+            f"{path.name}: for classification y must hold one class number per sample, but its shape is {y.shape}",
+            path=path,
+        )
+    if y.dtype.kind == "f" and not np.all(y == np.round(y)):
+        i = int(np.flatnonzero(y != np.round(y))[0])
+        raise DataError(f"{path.name}: y of sample {i} is {y[i]}, not a class number", path=path)
+    ints = y.astype(np.int64)
+    if class_names is not None:
+        bad = np.flatnonzero((ints < 0) | (ints >= len(class_names)))
+        if len(bad):
+            i = int(bad[0])
+            raise DataError(
+                f"{path.name}: y of sample {i} is {ints[i]}, but there are {len(class_names)} class names "
+                f"(class numbers 0 to {len(class_names) - 1})",
+                path=path,
+            )
+        return [class_names[int(v)] for v in ints]
+    return [str(int(v)) for v in ints]
+
+
+def _images_to_unit(parts: list[np.ndarray], kind: str) -> tuple[list[np.ndarray], str]:
+    """Scale images to [0, 1]: integers by 255 (8-bit) or their maximum, floats by the train min/max."""
+    train = parts[0]
+    if train.dtype.kind in "biu":
+        top = 255.0 if train.max(initial=0) <= 255 else float(train.max())
+        return [p.astype(np.float32) / top for p in parts], f"pixel values divided by {top:g}"
+    lo, hi = float(train.min()), float(train.max())
+    if lo >= 0.0 and hi <= 1.0:
+        return [p.astype(np.float32) for p in parts], "pixel values already in [0, 1]"
+    span = hi - lo if hi > lo else 1.0
+    return [
+        ((p - lo) / span).astype(np.float32) for p in parts
+    ], "pixel values scaled to [0, 1] with the training minimum and maximum"
+
+
+def load_npz(
+    *,
+    name: str,
+    train_path: Path,
+    test_path: Path | None,
+    options: Mapping[str, Any],
+    seed: int,
+    validation_split: float,
+) -> Dataset:
+    check_known(options, NPZ_OPTIONS, ".npz files")
+    kind_opt = options.get("data_kind")
+    if kind_opt is not None:
+        kind_opt = get_choice(options, "data_kind", "vector", KINDS)
+    task_opt = options.get("task")
+    if task_opt is not None:
+        task_opt = get_choice(options, "task", "classification", ("classification", "regression"))
+    normalize = get_bool(options, "normalize", True)
+    names_opt = options.get("class_names")
+    if names_opt is not None and not (isinstance(names_opt, list) and all(isinstance(n, str) for n in names_opt)):
+        raise DataError(f"option 'class_names' must be a list of names, got {names_opt!r}")
+
+    train_arrays = read_npz(train_path)
+    x, y = _check_arrays(train_arrays, train_path)
+    test_x = test_y = None
+    if test_path is not None:
+        test_arrays = read_npz(test_path)
+        test_x, test_y = _check_arrays(test_arrays, test_path)
+        if test_x.shape[1:] != x.shape[1:]:
+            raise DataError(
+                f"{test_path.name}: samples have shape {test_x.shape[1:]}, but those of {train_path.name} "
+                f"have {x.shape[1:]}",
+                path=test_path,
+            )
+
+    kind = kind_opt or _RANK_KIND.get(x.ndim)
+    if kind is None or x.ndim != _KIND_RANK[kind]:
+        expected = {k: f"{r} axes" for k, r in _KIND_RANK.items()}
+        raise DataError(
+            f"{train_path.name}: X has shape {x.shape} ({x.ndim} axes), which does not fit "
+            + (
+                f"'{kind}' data ({expected[kind]} including the sample axis)"
+                if kind
+                else "any kind of data (2 to 5 axes)"
+            ),
+            path=train_path,
+        )
+    if kind == "tokens" and x.dtype.kind not in "iu":
+        raise DataError(
+            f"{train_path.name}: token data must be whole-number word ids, but X is {x.dtype}", path=train_path
+        )
+
+    task = task_opt or ("classification" if y.dtype.kind in "biu" else "regression")
+    class_names = names_opt
+    if class_names is None and "class_names" in train_arrays:
+        stored = train_arrays["class_names"]
+        if stored.dtype.kind not in "US" or stored.ndim != 1:
+            raise DataError(f"{train_path.name}: 'class_names' must be an array of strings", path=train_path)
+        class_names = [str(s) for s in stored]
+    order = class_names
+    if task == "classification":
+        targets: Any = _labels_as_names(y, train_path, class_names)
+        test_targets: Any = None if test_y is None else _labels_as_names(test_y, test_path, class_names)
+    else:
+        targets = y.astype(np.float64)
+        test_targets = None if test_y is None else test_y.astype(np.float64)
+
+    note = ""
+    if kind in ("image", "image_sequence"):
+        parts, note = _images_to_unit([x] + ([test_x] if test_x is not None else []), kind)
+        x = parts[0]
+        test_x = parts[1] if test_x is not None else None
+    elif kind == "tokens":
+        pass
+    else:
+        x = x.astype(np.float32)
+        test_x = None if test_x is None else test_x.astype(np.float32)
+
+    summary = count_phrase(targets) if task == "classification" else "regression"
+    description = f"Arrays from {train_path.name}: {len(x):,} samples of shape {tuple(x.shape[1:])} ({kind.replace('_', ' ')}), {summary}."
+    if note:
+        description += f" Images: {note}."
+    standardize_inputs = normalize and kind in ("vector", "sequence")
+    if standardize_inputs:
+        description += " Values are standardised per feature with training statistics."
+
+    if kind == "tokens":
+        return _tokens_dataset(
+            name, x, targets, test_x, test_targets, train_path, test_path, seed, validation_split, order, description
+        )
+    return assemble(
+        name=name,
+        kind=kind,
+        task=task,
+        train=Pool(x=x, targets=targets, source=str(train_path)),
+        test=None if test_x is None else Pool(x=test_x, targets=test_targets, source=str(test_path)),
+        seed=seed,
+        validation_split=validation_split,
+        class_order=order,
+        standardize_inputs=standardize_inputs,
+        description=description,
+    )
+
+
+def _tokens_dataset(
+    name, x, targets, test_x, test_targets, train_path, test_path, seed, validation_split, order, description
+) -> Dataset:
+    """Word ids stored directly: no vocabulary words are known, so ids get placeholder names."""
+    if x.min(initial=0) < 0 or (test_x is not None and test_x.min(initial=0) < 0):
+        raise DataError(f"{train_path.name}: word ids must not be negative", path=train_path)
+    ids_all, ids_test, class_names = encode_classes(
+        list(targets),
+        None if test_targets is None else list(test_targets),
+        train_source=str(train_path),
+        test_source=None if test_path is None else str(test_path),
+        order=order,
+    )
+    tr, va, te = split_indices(
+        len(x),
+        ids_all,
+        test_fraction=0.0 if test_x is not None else TEST_FRACTION,
+        val_fraction=validation_split,
+        seed=seed,
+    )
+    top = int(max(x.max(initial=1), test_x.max(initial=1) if test_x is not None else 1))
+    vocab = ["<pad>", "<unk>", *(f"word{i}" for i in range(2, top + 1))]
+    xs = [x[tr], x[va], test_x if test_x is not None else x[te]]
+    ys = [ids_all[tr], ids_all[va], ids_test if ids_test is not None else ids_all[te]]
+    splits = [make_split(a, b, "tokens", "classification") for a, b in zip(xs, ys)]
+    return Dataset(
+        name=name,
+        kind="tokens",
+        task="classification",
+        sample_shape=sample_shape_of(x, x.shape[1:]),
+        train=splits[0],
+        val=splits[1],
+        test=splits[2],
+        class_names=class_names,
+        n_outputs=len(class_names),
+        vocab=vocab,
+        description=description,
+        meta={
+            "indices": {
+                "train": tr.tolist(),
+                "val": va.tolist(),
+                "test": te.tolist() if test_x is None else list(range(len(test_x))),
+            }
+        },
+    )
