@@ -19,8 +19,12 @@ from ..graph import Analysis, Graph, analyze
 
 
 def module_name(block_id: str) -> str:
-    """A valid submodule name for a block id ('.' is reserved by torch)."""
-    return re.sub(r"[^A-Za-z0-9_]", "_", block_id)
+    """A valid submodule name for a block id: '.' is reserved by torch, and a name such as 'eval'
+    or 'keys' would clash with an attribute of nn.ModuleDict."""
+    name = re.sub(r"[^A-Za-z0-9_]", "_", block_id)
+    while hasattr(nn.ModuleDict, name):
+        name += "_"
+    return name
 
 
 class StudioModel(nn.Module):

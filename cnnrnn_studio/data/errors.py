@@ -10,8 +10,10 @@ import os
 from pathlib import Path
 from typing import NoReturn
 
+from ..errors import StudioError
 
-class DataError(Exception):
+
+class DataError(StudioError):
     """Bad input data, explained in plain words that name the place.
 
     ``path``, ``line`` (1-based) and ``column`` (1-based) are kept as attributes too, so a
@@ -27,7 +29,6 @@ class DataError(Exception):
         column: int | None = None,
     ) -> None:
         super().__init__(message)
-        self.message = message
         self.path = None if path is None else str(path)
         self.line = line
         self.column = column

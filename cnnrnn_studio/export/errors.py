@@ -1,0 +1,25 @@
+"""The errors export, import and weight files can raise; each is a StudioError with a plain sentence."""
+
+from __future__ import annotations
+
+from ..errors import StudioError
+
+
+class ExportError(StudioError):
+    """An export that could not be made or did not verify; nothing is left at the destination."""
+
+
+class OnnxImportError(StudioError):
+    """An ONNX file that cannot come in as blocks (corrupt, not ONNX, unsupported operators)."""
+
+    def __init__(self, message: str, *, where: str | None = None, unsupported: list[str] | None = None):
+        super().__init__(message, where=where)
+        self.unsupported = list(unsupported or [])
+
+
+class WeightsError(StudioError):
+    """A weights file that cannot be read, or does not fit the network (every mismatch listed)."""
+
+    def __init__(self, message: str, *, where: str | None = None, mismatches: list[str] | None = None):
+        super().__init__(message, where=where)
+        self.mismatches = list(mismatches or [])

@@ -1,0 +1,268 @@
+"""`--torchrun-script OUT_DIR`: a folder that trains the network past one machine with plain DDP.
+
+The folder holds model.py (the readable generated module), data.npz (the project's dataset
+splits, numpy arrays only: no pickle), train.py (a plain DistributedDataParallel script for
+torchrun), project.json (to open the network in the studio) and README.md with the exact
+commands. train.py's process 0 writes weights.safetensors under the studio's weight names plus
+summary.json, so the result loads back into the studio as a run.
+
+Variable-length data: the sequences are stored end to end in x_<split> with their lengths in
+x_<split>_lengths, and train.py groups each process's samples by exact length into batches
+(the studio's own approach: no padding ever changes a prediction). Processes may then get
+different numbers of batches; DDP's join() keeps them in step.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import ExportError
+
+README_SECTION = """\
+## Training on a cluster
+
+One machine's CPU or GPU is enough for the examples; for bigger data, the studio writes a
+plain PyTorch DistributedDataParallel (DDP) script that runs on several GPUs or machines.
+
+1. Export the project: `cnnrnn-studio export my_project.json --torchrun-script ddp_job/`
+   (add `--weights RUN_FOLDER` to start from trained weights). The folder holds `model.py`
+   (the network as readable PyTorch), `data.npz` (the dataset's splits), `train.py`,
+   `project.json` and a README with these commands.
+2. Copy the folder to the machine(s). They need Python with `torch`, `numpy` and
+   `safetensors` (`pip install torch numpy safetensors`), not the studio.
+3. One machine, N GPUs (or N CPU processes):
+
+       torchrun --standalone --nproc-per-node=N train.py --epochs 20
+
+4. Several machines (run on each; `--node-rank` is 0 on the first, 1 on the next ...;
+   HOST:PORT is an address of the first machine that the others can reach):
+
+       torchrun --nnodes=2 --nproc-per-node=N --node-rank=0 \\
+                --rdzv-backend c10d --rdzv-endpoint HOST:29500 train.py
+
+5. The result is a run folder, `run/` (`--out` to change), laid out like the studio's own:
+   `weights.safetensors`, `metrics.csv`, `summary.json`, `project.json`. Open it in the
+   studio as a run, or export it: `cnnrnn-studio export my_project.json --onnx model.onnx
+   --weights ddp_job/run`.
+
+GPUs are used with the NCCL backend when present, otherwise CPU processes with gloo
+(`--cpu` forces that). `--batch-size` is per process, so the effective batch is N times
+larger; raise `--lr` if training gets slower. Sequences of different lengths are batched by
+exact length, never padded.
+"""
+
+
+@dataclass
+class TorchrunReport:
+    folder: Path
+    files: list[str] = field(default_factory=list)
+    samples: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        counts = ", ".join(f"{k} {v:,}" for k, v in self.samples.items())
+        return (f"Wrote {self.folder} ({', '.join(self.files)}; samples: {counts}). "
+                f"Run it with: cd {self.folder} && torchrun --standalone --nproc-per-node=2 train.py")
+
+
+def _settings(project, analysis) -> dict[str, Any]:
+    t = project.training or {}
+
+    def pick(names, default, kind):
+        for n in names:
+            v = t.get(n)
+            if isinstance(v, kind) and not isinstance(v, bool):
+                return v
+        return default
+
+    opt = str(t.get("optimizer", "adam")).lower()
+    return {
+        "EPOCHS": int(pick(("epochs",), 10, (int,))),
+        "BATCH_SIZE": int(pick(("batch_size",), 32, (int,))),
+        "LEARNING_RATE": float(pick(("learning_rate", "lr"), 1e-3, (int, float))),
+        "OPTIMIZER": opt if opt in ("adam", "adamw", "sgd") else "adam",
+        "WEIGHT_DECAY": float(pick(("weight_decay",), 0.0, (int, float))),
+        "SEED": int(pick(("seed",), 0, (int,))),
+        "TASK": analysis.task or "classification",
+        "PROJECT_NAME": project.name,
+    }
+
+
+def _load_dataset(project):
+    if project.dataset is None:
+        raise ExportError("the project has no dataset to train on; choose one in the project first.")
+    from ..data import DataError, load_dataset
+
+    t = project.training or {}
+    try:
+        return load_dataset(project.dataset, project.base_dir, seed=int(t.get("seed", 0) or 0),
+                            validation_split=float(t.get("validation_split", 0.2) or 0.2))
+    except DataError as e:
+        raise ExportError(f"the dataset could not be loaded: {e}") from None
+
+
+def _check_fit(dataset, analysis) -> None:
+    spec = analysis.input_spec
+    if dataset.kind != spec.kind:
+        raise ExportError(f"the dataset holds {dataset.kind.replace('_', ' ')} samples but the network's Input reads "
+                          f"{spec.kind.replace('_', ' ')}.")
+    shape = tuple(dataset.sample_shape)
+    if len(shape) != len(spec.dims) or any(s is not None and d != s for d, s in zip(shape, spec.dims)) \
+            or any(s is not None and d is None for d, s in zip(shape, spec.dims)):
+        raise ExportError(f"the dataset's samples are {list(shape)} but the network's Input is {list(spec.dims)}.")
+    n_out = analysis.output_spec.dims[0]
+    want = len(dataset.class_names or []) if analysis.task == "classification" else dataset.n_outputs
+    if want and want != n_out:
+        raise ExportError(f"the dataset has {want} {'classes' if analysis.task == 'classification' else 'targets'} "
+                          f"but the network has {n_out} outputs.")
+
+
+def dataset_arrays(dataset) -> dict[str, Any]:
+    """The splits as plain numpy arrays (variable lengths stored end to end plus lengths)."""
+    import numpy as np
+
+    out: dict[str, Any] = {}
+    for name in ("train", "val", "test"):
+        split = dataset.split(name)
+        if isinstance(split.x, list):
+            xs = [t.numpy() for t in split.x]
+            tail = tuple(dataset.sample_shape[1:])
+            out[f"x_{name}"] = np.concatenate(xs, axis=0) if xs else np.zeros((0, *tail), dtype=np.float32)
+            out[f"x_{name}_lengths"] = np.asarray([len(a) for a in xs], dtype=np.int64)
+        else:
+            out[f"x_{name}"] = split.x.numpy()
+        out[f"y_{name}"] = split.y.numpy()
+    if dataset.class_names:
+        out["class_names"] = np.asarray([str(c) for c in dataset.class_names])
+    for key in ("target_mean", "target_std"):
+        if key in (dataset.meta or {}):
+            out[key] = np.asarray(dataset.meta[key], dtype=np.float64)
+    return out
+
+
+def _readme(project, settings: dict, class_name: str, variable: bool) -> str:
+    from .. import __version__
+
+    return f"""# {project.name}: distributed training
+
+Written by CNN-RNN Studio {__version__}. Everything needed to train this network with PyTorch
+DistributedDataParallel (DDP) on several processes, GPUs or machines:
+
+| file | what it is |
+|------|------------|
+| `model.py` | the network as a readable PyTorch module (`{class_name}`) |
+| `data.npz` | the dataset: `x_train`, `y_train`, `x_val`, `y_val`, `x_test`, `y_test` (numpy, no pickle) |
+| `train.py` | the DDP training script |
+| `project.json` | the project, to open the network in CNN-RNN Studio |
+
+Needs Python 3 with `torch`, `numpy` and `safetensors` (`pip install torch numpy safetensors`).
+
+## One machine
+
+    torchrun --standalone --nproc-per-node=N train.py
+
+N processes: one per GPU, or N CPU processes when there is no GPU. Options: `--epochs`
+(default {settings['EPOCHS']}), `--batch-size` (per process, default {settings['BATCH_SIZE']}), `--lr` (default
+{settings['LEARNING_RATE']:g}), `--optimizer`, `--seed`, `--out` (default `run`), `--cpu`, `--init WEIGHTS`.
+
+## Several machines
+
+Run this on every machine, with `--node-rank` 0 on the first machine, 1 on the second, and so
+on; HOST:PORT is an address and free port of the first machine that all of them can reach:
+
+    torchrun --nnodes=2 --nproc-per-node=N --node-rank=0 \\
+             --rdzv-backend c10d --rdzv-endpoint HOST:29500 train.py
+
+## What it does
+
+* GPUs use the NCCL backend, CPUs gloo (chosen automatically; `--cpu` forces CPU).
+* Each epoch a `DistributedSampler` (with `set_epoch`) gives every process its own share of
+  the shuffled training set; DDP averages the gradients, so all processes keep equal weights.
+  `--batch-size` is per process: the effective batch is N times larger.
+* {"Samples have different lengths: they are stored end to end in `x_<split>` with their lengths in `x_<split>_lengths`, and every batch holds samples of one exact length (never padded). Processes may then get different numbers of batches; `DDP.join()` handles that." if variable else "All samples have the same shape."}
+* Process 0 writes a run folder `run/` (`--out`) as the studio does: `weights.safetensors`
+  (the studio's weight names), `metrics.csv` (one row per epoch), `summary.json` (test
+  results, settings) and `project.json`. Open it in CNN-RNN Studio as a run, or export it:
+
+      cnnrnn-studio export project.json --onnx model.onnx --weights run
+
+* `--checksums` makes every process write `run/checksums-rank<N>.json` so you can check that
+  all processes ended with identical weights.
+"""
+
+
+def export_torchrun_script(project: Any, out_dir: Any, *, weights: Any = None, dataset: Any = None) -> TorchrunReport:
+    """Write the DDP training folder for a project (a Project or a path). Raises ExportError."""
+    import json
+
+    import numpy as np
+
+    from ..compile.codegen import class_name_for, python_source
+    from .ddp_script import TRAIN_PY
+    from .onnx import _portable_project, as_project
+    from .weights import load_weights, state_bytes
+
+    project = as_project(project)
+    analysis = project.check()
+    target = Path(out_dir).expanduser()
+    parent = target.parent if str(target.parent) else Path(".")
+    if target.exists() and not target.is_dir():
+        raise ExportError("this is a file; give a folder name for the training script.", where=str(target))
+    if not parent.is_dir():
+        raise ExportError(f"the folder {parent} does not exist.", where=str(target))
+    if not os.access(target if target.exists() else parent, os.W_OK | os.X_OK):
+        raise ExportError("cannot write here (permission denied). Choose another folder.", where=str(target))
+    ds = dataset if dataset is not None else _load_dataset(project)
+    _check_fit(ds, analysis)
+    settings = _settings(project, analysis)
+    class_name = class_name_for(project.name)
+    init = None
+    if weights is not None:
+        model = project.build_model()
+        load_weights(model, weights)  # checks names and shapes first
+        init = state_bytes(model.state_dict(), {"source": "cnnrnn-studio export"})
+
+    from .. import __version__
+
+    settings_text = "\n".join(f"{k} = {v!r}" for k, v in settings.items())
+    train_py = (TRAIN_PY.replace("@SETTINGS@", settings_text).replace("@CLASS@", class_name)
+                .replace("@NAME@", project.name.replace('"', "'")).replace("@VERSION@", __version__))
+    arrays = dataset_arrays(ds)
+    buf = io.BytesIO()
+    np.savez_compressed(buf, **arrays)
+    variable = any(k.endswith("_lengths") for k in arrays)
+    files: dict[str, bytes] = {
+        "model.py": python_source(project).encode(),
+        "train.py": train_py.encode(),
+        "data.npz": buf.getvalue(),
+        "project.json": (json.dumps(_portable_project(project), indent=2) + "\n").encode(),
+        "README.md": _readme(project, settings, class_name, variable).encode(),
+    }
+    if init is not None:
+        files["init.safetensors"] = init
+    # Everything is written into a fresh folder beside the target first: a failure leaves nothing half done.
+    try:
+        stage = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=parent))
+    except OSError as e:
+        raise ExportError(f"cannot write in {parent} ({e.strerror}).", where=str(target)) from None
+    try:
+        os.chmod(stage, 0o755)  # mkdtemp makes it private; this is a folder to copy to other machines
+        for name, data in files.items():
+            (stage / name).write_bytes(data)
+        if not target.exists():
+            os.replace(stage, target)
+        else:
+            for name in files:
+                os.replace(stage / name, target / name)
+    except OSError as e:
+        raise ExportError(f"could not be written ({e.strerror}).", where=str(target)) from None
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    return TorchrunReport(folder=target, files=list(files),
+                          samples={k: len(ds.split(k)) for k in ("train", "val", "test")})

@@ -1,0 +1,170 @@
+"""Scoring a trained model on a split (normally the test split) into plain, JSON-ready numbers.
+
+Classification: accuracy, per-class precision / recall / F1 / support, the confusion matrix (rows
+= true class, columns = predicted class) and every sample's prediction, so the GUI can list the
+samples behind a confusion cell. Regression: MAE and RMSE in the targets' ORIGINAL units (the
+data layer standardises targets for training; meta's target_mean / target_std undo it).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import torch
+
+EVAL_BATCH = 512  # no gradients are kept while scoring, so batches can be larger than in training
+
+
+def _device_of(model: "torch.nn.Module") -> "torch.device":
+    import torch
+
+    for p in model.parameters():
+        return p.device
+    for b in model.buffers():
+        return b.device
+    return torch.device("cpu")
+
+
+def predict_split(model: torch.nn.Module, split, batch_size: int = EVAL_BATCH,
+                  device: torch.device | None = None, autocast=None, control=None) -> torch.Tensor | None:
+    """The model's raw outputs [N, k] (float32, on ``device``) for every sample, in the split's order.
+
+    Variable-length splits go through the data layer's bucketed batches (no padding ever), and the
+    outputs are put back in sample order. Returns None if ``control`` asked to stop midway.
+    """
+    import torch
+
+    device = device or _device_of(model)
+    n = len(split)
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.inference_mode():
+            if n == 0:
+                return torch.zeros(0, 0, device=device)
+            chunks: list[tuple[torch.Tensor | None, torch.Tensor]] = []
+            if isinstance(split.x, list):
+                from ..data import iter_batches
+
+                batches = ((xb, idx) for xb, _, idx in iter_batches(split, batch_size, shuffle=False))
+            else:
+                batches = ((split.x[i:i + batch_size], None) for i in range(0, n, batch_size))
+            for xb, idx in batches:
+                if control is not None and control.stop_requested:
+                    return None
+                xb = xb.to(device, non_blocking=True)
+                if autocast is not None:
+                    with autocast():
+                        out = model(xb)
+                else:
+                    out = model(xb)
+                chunks.append((idx, out.float()))
+            outs = torch.cat([o for _, o in chunks])
+            if isinstance(split.x, list):
+                order = torch.cat([i for i, _ in chunks]).to(device)
+                result = torch.empty_like(outs)
+                result[order] = outs
+                outs = result
+            return outs
+    finally:
+        model.train(was_training)
+
+
+def classification_metrics(pred: list[int], true: list[int], class_names: list[str] | None,
+                           n_classes: int | None = None) -> dict[str, Any]:
+    k = n_classes or (len(class_names) if class_names else (max(pred + true, default=-1) + 1))
+    names = list(class_names) if class_names else [str(i) for i in range(k)]
+    cm = [[0] * k for _ in range(k)]
+    for t, p in zip(true, pred):
+        cm[t][p] += 1
+    n = len(true)
+    correct = sum(cm[i][i] for i in range(k))
+    per_class = []
+    for c in range(k):
+        tp = cm[c][c]
+        predicted = sum(cm[r][c] for r in range(k))
+        support = sum(cm[c])
+        precision = tp / predicted if predicted else 0.0
+        recall = tp / support if support else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        per_class.append({"class": names[c], "precision": precision, "recall": recall, "f1": f1,
+                          "support": support})
+    present = [pc for pc in per_class if pc["support"]]
+    return {
+        "task": "classification",
+        "n": n,
+        "accuracy": correct / n if n else None,
+        "macro_f1": sum(pc["f1"] for pc in present) / len(present) if present else None,
+        "class_names": names,
+        "per_class": per_class,
+        "confusion_matrix": cm,
+        "predictions": list(pred),
+        "targets": list(true),
+    }
+
+
+def regression_metrics(pred: torch.Tensor, true: torch.Tensor, meta: dict | None) -> dict[str, Any]:
+    """``pred``/``true``: [N, k] standardised; the metrics are in the original units."""
+    import torch
+
+    pred, true = unstandardise(pred, meta), unstandardise(true, meta)
+    n = int(true.shape[0])
+    err = (pred - true).double()
+    if n:
+        mae_t = err.abs().mean(0)
+        rmse_t = err.pow(2).mean(0).sqrt()
+        mae, rmse = float(err.abs().mean()), float(math.sqrt(float(err.pow(2).mean())))
+    else:
+        mae_t = rmse_t = torch.zeros(0)
+        mae = rmse = None
+    return {
+        "task": "regression",
+        "n": n,
+        "mae": mae,
+        "rmse": rmse,
+        "per_target": [{"mae": float(a), "rmse": float(b)} for a, b in zip(mae_t, rmse_t)] if n else [],
+        "predictions": pred.tolist(),   # [N][k], original units
+        "targets": true.tolist(),
+    }
+
+
+def unstandardise(values: torch.Tensor, meta: dict | None) -> torch.Tensor:
+    """Standardised targets [N, k] back to original units (unchanged without target_mean/std)."""
+    import torch
+
+    values = values.detach().float().cpu()
+    if values.dim() == 1:
+        values = values[:, None]
+    meta = meta or {}
+    mean, std = meta.get("target_mean"), meta.get("target_std")
+    if mean is None or std is None:
+        return values
+    return values * torch.as_tensor(std, dtype=torch.float32) + torch.as_tensor(mean, dtype=torch.float32)
+
+
+def evaluate(model: torch.nn.Module, split, task: str, class_names: list[str] | None = None,
+             meta: dict | None = None, *, batch_size: int = EVAL_BATCH) -> dict[str, Any]:
+    """Score ``model`` on ``split``; see the module docstring for what comes back."""
+    import torch
+
+    outs = predict_split(model, split, batch_size)
+    y = split.y
+    if task == "classification":
+        n_classes = len(class_names) if class_names else (int(outs.shape[1]) if outs.numel() else None)
+        if len(split) == 0:
+            return classification_metrics([], [], class_names, n_classes)
+        loss = float(torch.nn.functional.cross_entropy(outs, y.to(outs.device)))
+        result = classification_metrics(outs.argmax(1).tolist(), y.tolist(), class_names, n_classes)
+        result["loss"] = loss
+        return result
+    if task == "regression":
+        if len(split) == 0:
+            return regression_metrics(torch.zeros(0, 1), torch.zeros(0, 1), meta)
+        yt = y.to(outs.device).float().reshape(outs.shape)
+        loss = float(torch.nn.functional.mse_loss(outs, yt))
+        result = regression_metrics(outs, yt, meta)
+        result["loss"] = loss
+        return result
+    raise ValueError(f"unknown task {task!r}")

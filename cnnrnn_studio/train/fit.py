@@ -1,0 +1,173 @@
+"""Does the project's dataset fit its network? Plain sentences that name the block and the fix.
+
+`check` prints these; `train` refuses to start while there are any.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ..errors import StudioError
+
+# Blocks that keep the number of features, so the size the Output sees comes from further back.
+_SAME_SIZE = {"ReLU", "LeakyReLU", "Tanh", "Sigmoid", "GELU", "Softmax", "Dropout", "BatchNorm", "LayerNorm"}
+
+
+class DatasetError(StudioError):
+    """The project's dataset cannot be loaded (bad spec, missing or broken file)."""
+
+
+def load_project_dataset(project, *, base_dir: Path | None = None, seed: int | None = None,
+                         validation_split: float | None = None):
+    """data.load_dataset for the project's dataset, with the training section's seed and validation share."""
+    from ..data import DataError, load_dataset
+
+    if not project.dataset:
+        raise DatasetError("The project has no dataset: choose one (a built-in dataset or your own files) "
+                           "before training.")
+    if seed is None or validation_split is None:
+        from .config import TrainConfig
+
+        cfg = TrainConfig.from_dict(project.training)
+        seed = cfg.seed if seed is None else seed
+        validation_split = cfg.validation_split if validation_split is None else validation_split
+    try:
+        return load_dataset(project.dataset, base_dir if base_dir is not None else project.base_dir,
+                            seed=seed, validation_split=validation_split)
+    except DataError as e:
+        raise DatasetError(f"The dataset cannot be loaded: {e}") from None
+
+
+def dataset_fit_problems(project) -> list[str]:
+    """Load the project's dataset and list every way it does not fit the network (empty = fits)."""
+    dataset = load_project_dataset(project)
+    return fit_problems(project, dataset)
+
+
+def _shape(dims) -> str:
+    return "[" + ", ".join("null" if d is None else str(d) for d in dims) + "]"
+
+
+def _kind(kind: str) -> str:
+    return kind.replace("_", " ")
+
+
+def _size_source(graph, analysis, output_id: str) -> tuple[str, str] | None:
+    """The block that decides how many numbers reach the Output, and its type."""
+    preds = graph.inputs_of(output_id)
+    bid = preds[0] if preds else None
+    while bid is not None:
+        btype = graph.block(bid).type
+        if btype not in _SAME_SIZE:
+            return bid, btype
+        preds = graph.inputs_of(bid)
+        bid = preds[0] if preds else None
+    return None
+
+
+def _block_words(graph, bid: str, btype: str) -> str:
+    from ..blocks import REGISTRY
+
+    spec = REGISTRY.get(btype)
+    return f"{spec.label if spec else btype} '{bid}'"
+
+
+def fit_problems(project, dataset: Any) -> list[str]:
+    """Compare a loaded Dataset with the project's network (see dataset_fit_problems)."""
+    graph = project.graph
+    a = project.analyze()
+    problems: list[str] = []
+    data_shape = tuple(dataset.sample_shape)
+
+    # 1. The Input: kind and shape.
+    if a.input_id is not None and a.input_id in a.params:
+        p = a.params[a.input_id]
+        kind, shape = p["kind"], tuple(p["shape"])
+        variable = any(d is None for d in data_shape)
+        if kind != dataset.kind:
+            problems.append(
+                f"The Input '{a.input_id}' expects {_kind(kind)} {_shape(shape)} but the data gives "
+                f"{_kind(dataset.kind)} {_shape(data_shape)}: set the Input kind to {dataset.kind} and the shape "
+                f"to {_shape(data_shape)}.")
+        elif len(shape) != len(data_shape):
+            problems.append(
+                f"The Input '{a.input_id}' expects {_kind(kind)} {_shape(shape)} but the data gives "
+                f"{_kind(dataset.kind)} {_shape(data_shape)}: set the Input shape to {_shape(data_shape)}.")
+        else:
+            # An open (null) time axis in the Input accepts any length; a fixed one must match.
+            mismatch = any(s is not None and s != d for s, d in zip(shape, data_shape))
+            if variable and shape[0] is not None:
+                problems.append(
+                    f"The data's sequences have different lengths, but the Input '{a.input_id}' fixes the time "
+                    f"axis at {shape[0]}: set the Input shape to {_shape(data_shape)} (null = any length).")
+                mismatch = any(s is not None and d is not None and s != d
+                               for s, d in zip(shape[1:], data_shape[1:]))
+                if mismatch:
+                    problems.append(
+                        f"The Input '{a.input_id}' expects {_kind(kind)} {_shape(shape)} but the data gives "
+                        f"{_kind(dataset.kind)} {_shape(data_shape)}.")
+            elif mismatch:
+                fixed = tuple(d if s is not None or d is None else None for s, d in zip(shape, data_shape))
+                problems.append(
+                    f"The Input '{a.input_id}' expects {_kind(kind)} {_shape(shape)} but the data gives "
+                    f"{_kind(dataset.kind)} {_shape(data_shape)}: set the Input shape to {_shape(fixed)}.")
+
+    # 2. The Output: task and size.
+    out_spec = a.output_spec
+    if a.output_id is not None and a.output_id in a.params:
+        task = a.params[a.output_id]["task"]
+        if task != dataset.task:
+            problems.append(
+                f"The Output '{a.output_id}' is set to {task} but the data is for {dataset.task}: "
+                f"set the Output task to {dataset.task}.")
+        elif out_spec is not None and out_spec.kind == "vector":
+            got = out_spec.dims[0]
+            want = (len(dataset.class_names) if dataset.task == "classification" and dataset.class_names
+                    else dataset.n_outputs)
+            if want and got != want:
+                what = (f"{want} classes" if dataset.task == "classification"
+                        else f"{want} target{'s' if want != 1 else ''} to predict")
+                src = _size_source(graph, a, a.output_id)
+                if src is None:
+                    problems.append(f"The data has {what} but the network gives {got} numbers to the Output "
+                                    f"'{a.output_id}'.")
+                else:
+                    bid, btype = src
+                    fix = (f": set its Outputs to {want}" if btype == "Dense"
+                           else f": add a Dense with {want} outputs before the Output '{a.output_id}'")
+                    problems.append(f"The data has {what} but the last {_block_words(graph, bid, btype)} "
+                                    f"gives {got}{fix}.")
+
+    # 3. Words: every word id must have a row in the Embedding.
+    if dataset.kind == "tokens":
+        vocab = _vocab_size(dataset)
+        for bid in graph.of_type("Embedding"):
+            if bid not in a.params:
+                continue
+            n = a.params[bid]["num_embeddings"]
+            if vocab > n:
+                problems.append(
+                    f"The data's vocabulary has {vocab:,} words (ids 0 to {vocab - 1:,}) but the Embedding "
+                    f"'{bid}' has room for {n:,}: set its Vocabulary size to at least {vocab:,}.")
+    return problems
+
+
+def _vocab_size(dataset) -> int:
+    """Number of word ids the data uses: the vocabulary's length, or more if an id goes beyond it."""
+    size = len(dataset.vocab) if dataset.vocab else 0
+    for split in (dataset.train, dataset.val, dataset.test):
+        xs = split.x if isinstance(split.x, list) else [split.x]
+        for x in xs:
+            if x.numel():
+                size = max(size, int(x.max()) + 1)
+    return size
+
+
+def check_fit(project, dataset) -> None:
+    """Raise a StudioError listing every problem if the data does not fit the network."""
+    problems = fit_problems(project, dataset)
+    if problems:
+        if len(problems) == 1:
+            raise DatasetError(f"The data does not fit the network. {problems[0]}")
+        raise DatasetError("The data does not fit the network:\n  - " + "\n  - ".join(problems))

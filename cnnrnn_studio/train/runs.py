@@ -1,0 +1,324 @@
+"""Run folders: where a training run keeps what it made, and reading them back.
+
+A run folder holds:
+  project.json         the project as it was trained (network, dataset spec, settings)
+  metrics.csv          one row per finished epoch (see METRIC_COLUMNS)
+  weights.safetensors  the StudioModel's state_dict, rewritten atomically after every finished
+                       epoch with THAT epoch's weights (the last finished epoch). At the end of a
+                       run with early stopping on, the best epoch's weights (lowest validation
+                       loss) replace them; summary.json's "weights" says which epoch and which rule.
+                       A stopped or failed run keeps the last finished epoch's weights.
+  evaluation.json      test-split scores (evaluate.py)
+  summary.json         final metrics, timings, device, sizes, stop flags, the dataset spec ...
+JSON, CSV and safetensors only: nothing is ever pickled.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from ..errors import StudioError
+from ..project import Project, atomic_write_text
+
+RUN_FORMAT = "cnnrnn-studio-run"
+RUN_VERSION = 1
+METRIC_COLUMNS = ("epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy", "val_mae", "val_rmse",
+                  "lr", "samples_per_s", "seconds")
+FILES = ("project.json", "metrics.csv", "weights.safetensors", "evaluation.json", "summary.json")
+APP_NAME = "CNN-RNN Studio"
+
+
+class RunError(StudioError):
+    """A run folder that cannot be made, read or used."""
+
+
+@dataclass
+class Run:
+    """A training run: the folder and what is in it, with the trained model (in eval mode)."""
+
+    folder: Path
+    summary: dict
+    metrics: list[dict]
+    evaluation: dict | None
+    project: Project | None
+    model: Any  # StudioModel
+    dataset: Any = None  # the Dataset it was trained on (None for a run read back from disk until loaded)
+
+    def load_dataset(self):
+        """The run's dataset, split exactly as in training (same spec, seed and validation share)."""
+        if self.dataset is None:
+            from .fit import load_project_dataset
+
+            if self.project is None:
+                raise RunError("This run has no project.json, so its dataset is unknown.", where=str(self.folder))
+            base = self.summary.get("base_dir")
+            cfg = self.summary.get("config") or {}
+            self.dataset = load_project_dataset(self.project, base_dir=Path(base) if base else None,
+                                                seed=cfg.get("seed", 0),
+                                                validation_split=cfg.get("validation_split", 0.2))
+        return self.dataset
+
+
+@dataclass
+class RunInfo:
+    """One line of a run list (read from summary.json alone; no torch needed)."""
+
+    folder: Path
+    name: str
+    project_name: str
+    created: str            # ISO 8601 local time
+    status: str             # running | finished | stopped | failed
+    task: str | None
+    epochs_run: int
+    epochs: int | None
+    test: dict = field(default_factory=dict)   # {"accuracy": ...} or {"mae": ..., "rmse": ...}
+    device: str | None = None
+    stopped_early: bool = False
+    stopped_by_user: bool = False
+    failed: str | None = None
+
+
+# --- where runs go ------------------------------------------------------------------------------
+def safe_name(name: str) -> str:
+    """A project name usable as a folder name on every OS: 'Digits CNN!' -> 'Digits-CNN'."""
+    text = re.sub(r"[^A-Za-z0-9._-]+", "-", name or "").strip("-._")
+    return text[:60] or "project"
+
+
+def user_runs_dir() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / "runs"
+
+
+def project_runs_dir(project: Project) -> Path:
+    """<project folder>/runs for a saved project; the per-user data folder otherwise."""
+    return project.path.parent.absolute() / "runs" if project.path else user_runs_dir()
+
+
+def make_run_dir(project: Project, out: str | os.PathLike | None = None, now: datetime | None = None) -> Path:
+    """Create the run folder: ``out`` if given, else <runs dir>/<safe name>-<YYYYmmdd-HHMMSS>.
+
+    If the project's folder is not writable, the per-user data folder is used instead.
+    """
+    if out is not None:
+        folder = Path(out)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            _probe(folder)
+        except OSError as e:
+            raise RunError(f"cannot write the run here ({e.strerror or e}). Choose another folder.",
+                           where=str(folder)) from None
+        if any((folder / f).exists() for f in ("summary.json", "weights.safetensors")):
+            raise RunError("this folder already holds a training run; choose an empty folder so it is not "
+                           "overwritten.", where=str(folder))
+        return folder
+    stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
+    base = f"{safe_name(project.name)}-{stamp}"
+    candidates = [project_runs_dir(project)]
+    if project.path:
+        candidates.append(user_runs_dir())
+    last_error: OSError | None = None
+    for runs in candidates:
+        try:
+            runs.mkdir(parents=True, exist_ok=True)
+            for k in range(1, 1000):
+                folder = runs / (base if k == 1 else f"{base}-{k}")
+                try:
+                    folder.mkdir()
+                except FileExistsError:
+                    continue
+                _probe(folder)
+                return folder
+        except OSError as e:
+            last_error = e
+    raise RunError(f"cannot create a run folder ({getattr(last_error, 'strerror', None) or last_error}).",
+                   where=str(candidates[-1]))
+
+
+def _probe(folder: Path) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=".probe.", dir=folder)
+    os.close(fd)
+    os.unlink(tmp)
+
+
+# --- writing --------------------------------------------------------------------------------------
+def write_json(path: Path, obj: Any) -> None:
+    atomic_write_text(path, json.dumps(obj, indent=2, allow_nan=False, default=_json_default) + "\n")
+
+
+def _json_default(o: Any) -> Any:
+    if isinstance(o, Path):
+        return str(o)
+    if hasattr(o, "tolist"):
+        return o.tolist()
+    raise TypeError(f"{type(o).__name__} is not JSON serialisable")
+
+
+def write_metrics(path: Path, rows: list[dict]) -> None:
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=METRIC_COLUMNS, extrasaction="ignore", lineterminator="\n")
+    w.writeheader()
+    for r in rows:
+        w.writerow({k: ("" if r.get(k) is None else r[k]) for k in METRIC_COLUMNS})
+    atomic_write_text(path, buf.getvalue())
+
+
+def save_weights(path: Path, model, metadata: dict[str, str] | None = None) -> None:
+    """The model's weights as safetensors, written atomically (one implementation: export.weights)."""
+    from ..export.weights import save_weights as _save
+
+    _save(model, path, metadata)
+
+
+def load_weights(model, path: Path, device=None) -> dict[str, str]:
+    """Load safetensors weights into `model`, every name and shape checked (export.weights does
+    it); returns the file's metadata (which epoch, best or last)."""
+    from safetensors import safe_open
+
+    from ..export.weights import load_weights as _load
+
+    _load(model, path)
+    if device is not None:
+        model.to(device)
+    with safe_open(str(path), framework="pt", device="cpu") as f:
+        return dict(f.metadata() or {})
+
+
+# --- reading --------------------------------------------------------------------------------------
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise RunError("the file is missing.", where=str(path)) from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise RunError(f"the file cannot be read ({e}).", where=str(path)) from None
+
+
+def read_metrics(path: Path) -> list[dict]:
+    if not path.is_file():
+        return []
+    rows = []
+    with open(path, newline="", encoding="utf-8") as f:
+        for r in csv.DictReader(f):
+            rows.append({k: _number(v) for k, v in r.items()})
+    return rows
+
+
+def _number(text: str | None) -> Any:
+    if text is None or text == "":
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        try:
+            return float(text)
+        except ValueError:
+            return text
+
+
+def is_run_dir(folder: Path) -> bool:
+    return (folder / "summary.json").is_file()
+
+
+def load_run(run_dir: str | os.PathLike, *, device: str | None = None, with_model: bool = True) -> Run:
+    """Read a run folder back: summary, metrics, evaluation, project and the trained model (eval mode)."""
+    folder = Path(run_dir)
+    if not folder.is_dir():
+        raise RunError("there is no run folder here.", where=str(folder))
+    if not is_run_dir(folder):
+        raise RunError("this folder is not a training run (it has no summary.json).", where=str(folder))
+    summary = _read_json(folder / "summary.json")
+    if not isinstance(summary, dict) or summary.get("format") != RUN_FORMAT:
+        raise RunError("summary.json is not a CNN-RNN Studio run summary.", where=str(folder))
+    if int(summary.get("version", 0)) > RUN_VERSION:
+        raise RunError("this run was written by a newer CNN-RNN Studio; update the app to read it.",
+                       where=str(folder))
+    project = None
+    if (folder / "project.json").is_file():
+        project = Project.from_dict(_read_json(folder / "project.json"), source=str(folder / "project.json"))
+    evaluation = _read_json(folder / "evaluation.json") if (folder / "evaluation.json").is_file() else None
+    model = None
+    if with_model:
+        if project is None:
+            raise RunError("project.json is missing, so the network cannot be rebuilt.", where=str(folder))
+        model = project.build_model()
+        load_weights(model, folder / "weights.safetensors", device=device)
+        model.eval()
+    return Run(folder=folder, summary=summary, metrics=read_metrics(folder / "metrics.csv"),
+               evaluation=evaluation, project=project, model=model)
+
+
+def _runs_dir_for(project_or_runs_dir: Project | str | os.PathLike) -> tuple[Path, str | None]:
+    if isinstance(project_or_runs_dir, Project):
+        return project_runs_dir(project_or_runs_dir), project_or_runs_dir.name
+    p = Path(project_or_runs_dir)
+    if p.is_file():  # a project file: its runs live beside it
+        try:
+            name = json.loads(p.read_text(encoding="utf-8")).get("name")
+        except (OSError, ValueError, AttributeError):
+            name = None
+        return p.parent / "runs", name
+    if p.is_dir() and not any(is_run_dir(c) for c in p.iterdir() if c.is_dir()) and (p / "runs").is_dir():
+        return p / "runs", None
+    return p, None
+
+
+def info_from_summary(folder: Path, s: dict) -> RunInfo:
+    test = s.get("test") or {}
+    return RunInfo(
+        folder=folder, name=folder.name, project_name=str(s.get("project_name", "")),
+        created=str(s.get("created", "")), status=str(s.get("status", "unknown")), task=s.get("task"),
+        epochs_run=int(s.get("epochs_run") or 0), epochs=s.get("epochs"),
+        test={k: v for k, v in test.items() if k in ("accuracy", "mae", "rmse", "loss")},
+        device=s.get("device"), stopped_early=bool(s.get("stopped_early")),
+        stopped_by_user=bool(s.get("stopped_by_user")), failed=s.get("failed"),
+    )
+
+
+def list_runs(project_or_runs_dir: Project | str | os.PathLike) -> list[RunInfo]:
+    """The runs of a project (or in a runs folder), newest first. Unreadable folders are skipped."""
+    runs_dir, project_name = _runs_dir_for(project_or_runs_dir)
+    if not runs_dir.is_dir():
+        return []
+    out: list[tuple[str, float, RunInfo]] = []
+    for child in runs_dir.iterdir():
+        if not child.is_dir() or not is_run_dir(child):
+            continue
+        try:
+            s = json.loads((child / "summary.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if not isinstance(s, dict) or s.get("format") != RUN_FORMAT:
+            continue
+        if project_name is not None and s.get("project_name") != project_name:
+            continue
+        info = info_from_summary(child, s)
+        out.append((info.created, child.stat().st_mtime, info))
+    out.sort(key=lambda t: (t[0], t[1], t[2].name), reverse=True)
+    return [t[2] for t in out]
+
+
+def delete_run(run_dir: str | os.PathLike) -> None:
+    """Delete a run folder (only something that really is a run folder)."""
+    folder = Path(run_dir)
+    if not folder.is_dir() or not is_run_dir(folder):
+        raise RunError("this is not a training run folder, so it was not deleted.", where=str(folder))
+    unexpected = [c.name for c in folder.iterdir() if c.name not in FILES and not c.name.startswith(".")]
+    if unexpected:
+        raise RunError(f"the folder also holds other files ({', '.join(sorted(unexpected)[:5])}), so it was not "
+                       "deleted; remove it by hand if you are sure.", where=str(folder))
+    try:
+        shutil.rmtree(folder)
+    except OSError as e:
+        raise RunError(f"could not delete the run ({e.strerror or e}).", where=str(folder)) from None
