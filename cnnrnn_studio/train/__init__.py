@@ -10,6 +10,9 @@ TrainControl for stop / pause / resume; the CLI runs it in the foreground.
 
 from __future__ import annotations
 
+import sys as _sys
+import types as _types
+
 import os
 from pathlib import Path
 from typing import Any
@@ -62,3 +65,14 @@ def dataset_fit_problems(project) -> list[str]:
 __all__ = ["train", "TrainConfig", "ConfigError", "TrainControl", "events", "evaluate", "list_runs", "load_run",
            "delete_run", "Run", "RunInfo", "RunError", "dataset_fit_problems", "RunStarted", "EpochStarted",
            "BatchProgress", "EpochDone", "Paused", "Resumed", "Finished", "Failed"]
+
+
+# `cs.train(...)` is the public API, but importing this subpackage makes Python set the package
+# attribute `cnnrnn_studio.train` to this module, hiding the function of the same name. Making
+# the module itself callable keeps `cs.train(project, ...)` working whatever was imported first.
+class _CallableModule(_types.ModuleType):
+    def __call__(self, *args: Any, **kwargs: Any) -> "Run":
+        return train(*args, **kwargs)
+
+
+_sys.modules[__name__].__class__ = _CallableModule

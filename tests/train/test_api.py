@@ -34,3 +34,13 @@ def test_importing_the_engine_package_loads_neither_torch_nor_qt():
             "print('torch' in sys.modules, any(m.startswith('PySide6') for m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
+
+
+def test_cs_train_stays_callable_after_the_subpackage_is_imported(tmp_path):
+    import cnnrnn_studio as cs
+    import cnnrnn_studio.train  # noqa: F401  (this import used to hide cs.train behind the module)
+
+    from .helpers import blobs, vector_classifier
+
+    run = cs.train(vector_classifier(training={"epochs": 1}), dataset=blobs(), out=tmp_path / "r")
+    assert run.metrics and callable(cs.train)
