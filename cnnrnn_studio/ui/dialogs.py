@@ -1,0 +1,93 @@
+"""Every modal question the app asks, in one place.
+
+Tests and the self-test replace these functions (a modal dialog would block them); the rest
+of the UI calls them through this module (`dialogs.ask_open_project(...)`), never directly.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+
+PROJECT_FILTER = "CNN-RNN Studio projects (*.cnnrnn.json *.json);;All files (*)"
+log = logging.getLogger("cnnrnn_studio.ui")
+
+#: --screenshot runs with nobody at the screen: questions get their safe answer, errors go to stderr
+HEADLESS = False
+
+
+def set_headless(on: bool = True) -> None:
+    global HEADLESS
+    HEADLESS = on
+
+
+def ask_open_project(parent: QWidget | None, folder: str = "") -> str | None:
+    if HEADLESS:
+        return None
+    path, _ = QFileDialog.getOpenFileName(parent, "Open a project", folder, PROJECT_FILTER)
+    return path or None
+
+
+def ask_save_project(parent: QWidget | None, suggested: str) -> str | None:
+    if HEADLESS:
+        return None
+    path, _ = QFileDialog.getSaveFileName(parent, "Save the project as", suggested, PROJECT_FILTER)
+    return path or None
+
+
+def ask_export_path(parent: QWidget | None, suggested: str, file_filter: str) -> str | None:
+    if HEADLESS:
+        return None
+    path, _ = QFileDialog.getSaveFileName(parent, "Export the canvas", suggested, file_filter)
+    return path or None
+
+
+def ask_data_file(parent: QWidget | None, folder: str = "") -> str | None:
+    if HEADLESS:
+        return None
+    path, _ = QFileDialog.getOpenFileName(
+        parent, "Choose a data file", folder,
+        "Data files (*.csv *.csv.gz *.txt *.ts *.tsv *.npz);;All files (*)")
+    return path or None
+
+
+def ask_unsaved(parent: QWidget | None, name: str) -> str:
+    """'save', 'discard' or 'cancel'."""
+    if HEADLESS:
+        return "discard"
+    box = QMessageBox(QMessageBox.Warning, "Unsaved changes",
+                      f"'{name}' has changes that are not saved. Save them first?",
+                      QMessageBox.Save | QMessageBox.Discard | QMessageBox.Cancel, parent)
+    box.setDefaultButton(QMessageBox.Save)
+    answer = box.exec()
+    return {QMessageBox.Save: "save", QMessageBox.Discard: "discard"}.get(answer, "cancel")
+
+
+def ask_recover(parent: QWidget | None, text: str) -> bool:
+    if HEADLESS:
+        return False
+    box = QMessageBox(QMessageBox.Question, "Recover unsaved work?", text,
+                      QMessageBox.Yes | QMessageBox.No, parent)
+    box.button(QMessageBox.Yes).setText("Recover")
+    box.button(QMessageBox.No).setText("Discard")
+    box.setDefaultButton(QMessageBox.Yes)
+    return box.exec() == QMessageBox.Yes
+
+
+def show_error(parent: QWidget | None, title: str, message: str, details: str | None = None) -> None:
+    log.warning("%s: %s", title, message)
+    if HEADLESS:
+        print(f"{title}: {message}", file=sys.stderr)
+        return
+    box = QMessageBox(QMessageBox.Critical, title, message, QMessageBox.Ok, parent)
+    if details:
+        box.setDetailedText(details)  # the "Show details..." fold
+    box.exec()
+
+
+def show_info(parent: QWidget | None, title: str, message: str) -> None:
+    if HEADLESS:
+        return
+    QMessageBox.information(parent, title, message)
