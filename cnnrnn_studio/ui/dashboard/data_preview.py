@@ -1,0 +1,258 @@
+"""Look at the data before training: a few samples of every class, the class counts, and for a
+forecasting dataset the whole series with its train / validation / test parts.
+
+The dataset loads on a background thread (a big image folder takes a while); the preview shows
+"Loading…" meanwhile and a plain message if the data cannot be read.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QFrame, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QScrollArea, QSplitter,
+                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+
+from .charts import BLUE, GREEN, ORANGE, Chart
+from .engine import Engine, snapshot
+from .samples import sample_pixmap
+from .tasks import BackgroundTask
+
+PER_CLASS = 8
+
+
+def dataset_key(project) -> str | None:
+    """What decides the loaded data: the dataset spec, where relative paths start, and the split settings."""
+    if project is None or project.dataset is None:
+        return None
+    training = project.training or {}
+    split = {k: training.get(k) for k in ("seed", "validation_split")}
+    return json.dumps([project.dataset, split], sort_keys=True, default=str) + "|" + str(project.base_dir)
+
+
+def class_counts(dataset) -> list[tuple[str, int, int, int]]:
+    """(class name, train, validation, test) for every class."""
+    names = dataset.class_names or []
+    out = []
+    per_split = []
+    for split in (dataset.train, dataset.val, dataset.test):
+        y = split.y.detach().cpu().numpy() if hasattr(split.y, "detach") else np.asarray(split.y)
+        per_split.append(np.bincount(y.astype(np.int64).reshape(-1), minlength=len(names)) if len(y) else
+                         np.zeros(len(names), dtype=np.int64))
+    for i, name in enumerate(names):
+        out.append((name, int(per_split[0][i]), int(per_split[1][i]), int(per_split[2][i])))
+    return out
+
+
+class DataPreview(QWidget):
+    dataset_loaded = Signal(object)   # the Dataset
+    load_failed = Signal(str)
+
+    def __init__(self, engine: Engine | None = None, parent=None):
+        super().__init__(parent)
+        self.engine = engine or Engine()
+        self.dataset = None
+        self._key: str | None = None
+        self._task: BackgroundTask | None = None
+        self._loading = False
+
+        self.title = QLabel("No dataset yet.")
+        self.title.setWordWrap(True)
+        self.title.setStyleSheet("font-weight: bold;")
+        self.about = QLabel("")
+        self.about.setWordWrap(True)
+        self.about.setStyleSheet("color: #444;")
+        self.counts = QTableWidget(0, 4)
+        self.counts.setHorizontalHeaderLabels(["class", "training", "validation", "test"])
+        self.counts.verticalHeader().setVisible(False)
+        self.counts.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.counts.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+
+        self.gallery = QWidget()
+        self.gallery_layout = QGridLayout(self.gallery)
+        self.gallery_layout.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self.gallery)
+        self.series_chart = Chart("The whole series", "time step", "value")
+        self.series_chart.add_curve("train", "training part", BLUE)
+        self.series_chart.add_curve("val", "validation part", ORANGE)
+        self.series_chart.add_curve("test", "test part", GREEN)
+        self.series_chart.hide()
+
+        right = QWidget()
+        rl = QVBoxLayout(right)
+        rl.setContentsMargins(0, 0, 0, 0)
+        rl.addWidget(scroll, 1)
+        rl.addWidget(self.series_chart, 1)
+        split = QSplitter()
+        split.addWidget(self.counts)
+        split.addWidget(right)
+        split.setStretchFactor(0, 1)
+        split.setStretchFactor(1, 3)
+        split.setSizes([320, 960])  # the pictures matter more than the table
+        self.counts.setMinimumWidth(220)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.title)
+        layout.addWidget(self.about)
+        layout.addWidget(split, 1)
+
+    # --- loading ----------------------------------------------------------------------------
+    def is_loading(self) -> bool:
+        """True from load() until the data (or the reason it cannot load) is shown."""
+        return self._loading
+
+    def load(self, project, *, force: bool = False) -> None:
+        """Load the project's dataset in the background (again only if it changed, or ``force``)."""
+        key = dataset_key(project)
+        if key is None:
+            self._key = None
+            self._loading = False
+            self.dataset = None
+            self._clear()
+            self.title.setText("This project has no dataset yet: choose one before training.")
+            return
+        if key == self._key and not force and (self.dataset is not None or self.is_loading()):
+            return
+        self._key = key
+        self._loading = True
+        self.dataset = None
+        self._clear()
+        self.title.setText("Loading the data…")
+        engine, frozen = self.engine, snapshot(project)
+        task = BackgroundTask(lambda: engine.load_project_dataset(frozen))
+        task.done.connect(lambda ds, k=key: self._loaded(k, ds))
+        task.failed.connect(lambda msg, k=key: self._failed(k, msg))
+        self._task = task.start()
+
+    def wait(self, timeout_ms: int = 30000) -> bool:
+        return self._task.wait(timeout_ms) if self._task is not None else True
+
+    def _loaded(self, key: str, dataset) -> None:
+        if key != self._key:  # the project changed while this one loaded
+            return
+        self._loading = False
+        self.show_dataset(dataset)
+        self.dataset_loaded.emit(dataset)
+
+    def _failed(self, key: str, message: str) -> None:
+        if key != self._key:
+            return
+        self._loading = False
+        self._key = None  # try again next time
+        self.title.setText("The data could not be loaded.")
+        self.about.setText(message)
+        self.about.setStyleSheet("color: #b00020;")
+        self.load_failed.emit(message)
+
+    # --- showing ----------------------------------------------------------------------------
+    def _clear(self) -> None:
+        self.about.setText("")
+        self.about.setStyleSheet("color: #444;")
+        self.counts.setRowCount(0)
+        while self.gallery_layout.count():
+            w = self.gallery_layout.takeAt(0).widget()
+            if w is not None:
+                w.deleteLater()
+        self.series_chart.hide()
+
+    def thumbnails(self) -> list[QLabel]:
+        """The sample pictures now shown (tests look at these)."""
+        return [w for w in self.gallery.findChildren(QLabel) if w.pixmap() is not None and not w.pixmap().isNull()]
+
+    def show_dataset(self, ds) -> None:
+        self._clear()
+        self.dataset = ds
+        self.title.setText(ds.summary())
+        about = ds.description or ""
+        if ds.attribution:
+            about += ("\n" if about else "") + "Source: " + ds.attribution
+        self.about.setText(about)
+        if ds.task == "classification" and ds.class_names:
+            self._show_classes(ds)
+        else:
+            self._show_regression(ds)
+
+    def _show_classes(self, ds) -> None:
+        self.counts.setHorizontalHeaderLabels(["class", "training", "validation", "test"])
+        rows = class_counts(ds)
+        self.counts.setRowCount(len(rows) + 1)
+        totals = [0, 0, 0]
+        for r, (name, *ns) in enumerate(rows):
+            self._set_row(r, [name, *ns])
+            totals = [a + b for a, b in zip(totals, ns)]
+        self._set_row(len(rows), ["all", *totals], bold=True)
+        split = ds.train if len(ds.train) else ds.test
+        y = split.y.detach().cpu().numpy() if hasattr(split.y, "detach") else np.asarray(split.y)
+        for r, (name, n_train, n_val, n_test) in enumerate(rows):
+            label = QLabel(f"{name}\n{n_train + n_val + n_test:,} samples")
+            label.setStyleSheet("font-weight: bold;")
+            label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            self.gallery_layout.addWidget(label, r, 0)
+            idx = np.flatnonzero(y == r)[:PER_CLASS]
+            self._add_thumbs(ds, split, idx, r, start_col=1)
+
+    def _show_regression(self, ds) -> None:
+        counts = ds.counts()
+        self.counts.setHorizontalHeaderLabels(["", "training", "validation", "test"])
+        self.counts.setRowCount(1)
+        self._set_row(0, ["samples", counts["train"], counts["val"], counts["test"]])
+        split = ds.train if len(ds.train) else ds.test
+        idx = np.arange(min(len(split), 2 * PER_CLASS))
+        mean = np.asarray(ds.meta.get("target_mean", [0.0]), dtype=np.float64)
+        std = np.asarray(ds.meta.get("target_std", [1.0]), dtype=np.float64)
+        y = split.y.detach().cpu().numpy() if hasattr(split.y, "detach") else np.asarray(split.y)
+        for k, i in enumerate(idx):
+            col = QWidget()
+            cl = QVBoxLayout(col)
+            cl.setContentsMargins(0, 0, 0, 0)
+            pic = QLabel()
+            pic.setPixmap(sample_pixmap(split.x[int(i)], ds.kind, 64, ds.vocab))
+            target = np.asarray(y[int(i)], dtype=np.float64).reshape(-1)
+            if len(std) == len(target):  # training targets are standardised: show original units
+                target = target * std + mean
+            cap = QLabel("target " + ", ".join(f"{v:,.4g}" for v in target[:3]))
+            cap.setStyleSheet("color: #444; font-size: 8pt;")
+            cl.addWidget(pic)
+            cl.addWidget(cap)
+            self.gallery_layout.addWidget(col, k // 4, k % 4)
+        series = ds.meta.get("series")
+        rows = ds.meta.get("target_rows")
+        if series:
+            s = np.asarray(series, dtype=np.float64)
+            t = np.arange(len(s), dtype=np.float64)
+            self.series_chart.set_curve("train", t, s)
+            for part in ("val", "test"):
+                where = (rows or {}).get(part) or []
+                mask = np.full(len(s), np.nan)
+                where = [w for w in where if 0 <= w < len(s)]
+                mask[where] = s[where]
+                self.series_chart.set_curve(part, t, mask)
+            self.series_chart.show()
+
+    def _add_thumbs(self, ds, split, idx, row: int, start_col: int) -> None:
+        box = QFrame()
+        hl = QHBoxLayout(box)
+        hl.setContentsMargins(0, 0, 0, 0)
+        hl.setSpacing(3)
+        size = 56 if ds.kind in ("image",) else 48
+        for i in idx:
+            pic = QLabel()
+            pic.setPixmap(sample_pixmap(split.x[int(i)], ds.kind, size, ds.vocab))
+            pic.setToolTip(f"sample {int(i)}")
+            hl.addWidget(pic)
+        hl.addStretch(1)
+        self.gallery_layout.addWidget(box, row, start_col)
+
+    def _set_row(self, r: int, values: list[Any], bold: bool = False) -> None:
+        for c, v in enumerate(values):
+            item = QTableWidgetItem(f"{v:,}" if isinstance(v, int) else str(v))
+            if c:
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            if bold:
+                f = item.font()
+                f.setBold(True)
+                item.setFont(f)
+            self.counts.setItem(r, c, item)

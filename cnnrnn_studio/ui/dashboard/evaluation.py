@@ -1,0 +1,90 @@
+"""The Results tab: what a finished run scored on its test data, as a confusion matrix
+(classification) or predicted-vs-true and forecast plots (regression)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
+
+from .confusion import ConfusionView
+from .engine import Engine
+from .regression import RegressionView
+from .tasks import BackgroundTask
+
+
+def run_headline(run) -> str:
+    s = run.summary or {}
+    folder = Path(run.folder).name
+    n = s.get("epochs_run", len(run.metrics or []))
+    how = {"stopped": "stopped by you", "failed": "stopped by a problem"}.get(s.get("status"), "finished")
+    if s.get("stopped_early"):
+        how = "stopped early (validation loss stopped improving)"
+    weights = s.get("weights") or {}
+    which = ""
+    if weights.get("epoch") is not None:
+        which = (f"; the weights are the best epoch's ({weights['epoch']})" if weights.get("which") == "best"
+                 else f"; the weights are from epoch {weights['epoch']}")
+    return f"Run {folder}: {how} after {n} epoch{'s' if n != 1 else ''}{which}."
+
+
+class EvaluationPanel(QWidget):
+    def __init__(self, engine: Engine | None = None, parent=None):
+        super().__init__(parent)
+        self.engine = engine or Engine()
+        self.run = None
+        self._task: BackgroundTask | None = None
+        self.headline = QLabel("Results appear here when a run finishes (or when you open one in Runs).")
+        self.headline.setWordWrap(True)
+        self.confusion = ConfusionView()
+        self.regression = RegressionView()
+        self.empty = QLabel("")
+        self.stack = QStackedWidget()
+        for w in (self.empty, self.confusion, self.regression):
+            self.stack.addWidget(w)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.headline)
+        layout.addWidget(self.stack, 1)
+
+    def show_run(self, run) -> None:
+        self.run = run
+        self.headline.setText(run_headline(run))
+        ev = run.evaluation or {}
+        task = (run.summary or {}).get("task") or ev.get("task")
+        dataset = getattr(run, "dataset", None)
+        if not ev:
+            self.empty.setText("This run has no test results (it stopped before training ended, or it has no test data).")
+            self.stack.setCurrentWidget(self.empty)
+            return
+        if task == "regression":
+            self.regression.set_evaluation(ev, dataset)
+            self.stack.setCurrentWidget(self.regression)
+        else:
+            self.confusion.set_evaluation(ev, dataset, (run.summary or {}).get("class_names"))
+            self.stack.setCurrentWidget(self.confusion)
+        if dataset is None:
+            self._load_dataset(run)
+
+    def _load_dataset(self, run) -> None:
+        """The test samples behind the scores (for the gallery and the forecast) load in the background."""
+        engine = self.engine
+        task = BackgroundTask(lambda: engine.load_run_dataset(run))
+        task.done.connect(lambda ds, r=run: self._dataset_loaded(r, ds))
+        task.failed.connect(lambda msg, r=run: self._dataset_failed(r, msg))
+        self._task = task.start()
+
+    def _dataset_loaded(self, run, dataset) -> None:
+        if run is not self.run:
+            return
+        run.dataset = dataset
+        if self.stack.currentWidget() is self.regression:
+            self.regression.set_evaluation(run.evaluation or {}, dataset)
+        else:
+            self.confusion.set_dataset(dataset)
+
+    def _dataset_failed(self, run, message: str) -> None:
+        if run is self.run:
+            self.headline.setText(self.headline.text() + f"\nThe test samples cannot be shown: {message}")
+
+    def wait(self, timeout_ms: int = 30000) -> bool:
+        return self._task.wait(timeout_ms) if self._task is not None else True
