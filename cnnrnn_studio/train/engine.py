@@ -27,6 +27,7 @@ from torch import nn
 
 from ..errors import StudioError
 from . import events as ev
+from . import threads
 from .config import TrainConfig
 from .control import TrainControl
 from .evaluate import EVAL_BATCH, evaluate, predict_split
@@ -243,7 +244,7 @@ class Trainer:
     def run(self) -> Run:
         out_of_memory = False
         try:
-            with _threads(self.cfg.num_threads):
+            with _threads(threads.for_training(self.cfg.num_threads)):
                 return self._run()
         except _Diverged as d:
             msg = (f"Training stopped in epoch {d.epoch}: the {d.what} became NaN or infinite (training "

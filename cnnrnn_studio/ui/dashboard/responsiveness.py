@@ -1,28 +1,30 @@
 """Measure that the UI stays responsive while the dashboard trains, and what the GUI costs training.
 
-``measure(dashboard, project, seconds)`` runs, in this process and in this order:
+``measure(dashboard, project, seconds)`` runs, in this order:
 
-0. a short headless warm-up (torch's first-call costs are paid by neither measured run);
-1. the first half of the headless run (see 3);
+1. the headless command line, `cnnrnn-studio train PROJECT --json`, in its own process, for about
+   ``seconds / 2``;
 2. the GUI run: the dashboard trains ``project`` on its worker thread for ``seconds`` with the live
    plots on screen, while a 10 ms QTimer on the UI thread records how late each tick comes, and
    the plot widget's paint events are counted;
-3. the headless run: the same engine, the same project, no GUI (a plain thread trains while this
-   one waits in join(), no event loop running), for the same number
-   of batches in all: half of them (by time) just before the GUI run and the rest just after, so a
-   change in the machine's load during the measurement weighs on both sides alike.
+3. the headless command line again for about ``seconds / 2`` (before AND after, so a change in the
+   machine's load during the measurement weighs on both sides alike).
 
-Training speed is measured the same way in both: the engine's progress events are stamped with
-perf_counter on the training thread as they are emitted; samples/s = batches between the first and
-the last stamped event x samples per batch / seconds between them.
+Training speed is the same figure on both sides: the samples per second of each epoch's training
+pass as the engine reports it (what `train --json` prints as `samples_per_s`), median over the
+epochs after the first. The GUI run gets the epoch count that fills the window, so its charts are
+laid out as in a real run.
 """
 
 from __future__ import annotations
 
+import json
 import math
+import os
 import shutil
+import subprocess
+import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -30,8 +32,8 @@ import numpy as np
 from PySide6.QtCore import QElapsedTimer, QEvent, QEventLoop, QObject, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QStackedWidget, QWidget
 
-from .engine import event_name, snapshot
-from .history import RunHistory
+from .engine import Engine as dashboard_engine
+from .engine import snapshot
 
 PROBE_MS = 10
 MANY_EPOCHS = 100000   # the runs are stopped by count or time, never by running out of epochs
@@ -103,76 +105,69 @@ def _show(dashboard: QWidget) -> None:
     dashboard.window().show()
 
 
-def headless_run(engine, project, *, out: Path, batches: int | None = None,
-                 seconds: float | None = None) -> RunHistory:
-    """Train on this thread with no GUI until ``batches`` global batches are done (or ``seconds`` passed
-    since the first progress event); the events are kept in a RunHistory stamped the way the worker
-    stamps them (perf_counter at emission)."""
-    history = RunHistory()
-    control = engine.make_control()
-
-    def listen(event) -> None:
-        now = time.perf_counter()
-        history.add(event, now)
-        if event_name(event) != "BatchProgress":
-            return
-        if batches is not None and history.global_batch >= batches:
-            control.stop()
-        if seconds is not None and now - history.progress_times[0][0] >= seconds:
-            control.stop()
-
-    frozen = snapshot(project)
-    failure: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            engine.train(frozen, epochs=MANY_EPOCHS, out=out, listener=listen, control=control)
-        except BaseException as e:  # noqa: BLE001 - re-raised on the calling thread
-            failure.append(e)
-
-    # A plain thread, like the app's worker, while this thread just waits (no event loop, no GUI):
-    # here training on the main thread ran 2-6x slower than on any other thread (OpenMP teams differ
-    # per calling thread), which would have flattered the app.
-    worker = threading.Thread(target=run, name="headless-training")
-    worker.start()
-    worker.join()
-    if failure:
-        raise failure[0]
-    return history
+def cli_command(*args: str) -> list[str]:
+    """This installation's `cnnrnn-studio ARGS` (the frozen app is its own command line)."""
+    if getattr(sys, "frozen", False):
+        return [sys.executable, *args]
+    return [sys.executable, "-c", "import sys; from cnnrnn_studio.cli import main; sys.exit(main())", *args]
 
 
-def _span(h: RunHistory, skip_first: int = 1) -> tuple[int, float, float]:
-    """(batches, samples, seconds) between the first kept and the last progress event."""
-    pts = h.progress_times[skip_first:]
-    if len(pts) < 2 or not h.batches_per_epoch:
-        return 0, 0.0, 0.0
-    (t0, b0), (t1, b1) = pts[0], pts[-1]
-    per_batch = (h.info.get("n_train") or 0) / h.batches_per_epoch
-    return b1 - b0, (b1 - b0) * per_batch, t1 - t0
+def cli_epoch_speeds(project_file: Path, out: Path, seconds: float, epochs: int) -> list[float]:
+    """Run `cnnrnn-studio train PROJECT --json` headless, in its own process, for about `seconds`
+    (at least two epochs); the samples/s of each epoch's training pass, as it prints them."""
+    cmd = cli_command("train", str(project_file), "--json", "--epochs", str(epochs), "--out", str(out))
+    env = {k: v for k, v in os.environ.items() if k != "QT_QPA_PLATFORM"}
+    speeds: list[float] = []
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+    t0 = None
+    try:
+        for line in proc.stdout:
+            try:
+                row = json.loads(line)
+            except ValueError:
+                continue
+            if row.get("final"):
+                break
+            if row.get("samples_per_s"):
+                speeds.append(float(row["samples_per_s"]))
+                t0 = t0 or time.perf_counter()
+                if len(speeds) >= 3 and time.perf_counter() - t0 >= seconds:
+                    break
+    finally:
+        proc.kill()
+        proc.wait()
+    return speeds
+
+
+def _typical(speeds: list[float]) -> float | None:
+    """The median epoch speed, leaving out the first epoch (warm-up) when there are others."""
+    v = [x for x in speeds if x and math.isfinite(x)]
+    v = v[1:] if len(v) > 1 else v
+    return float(np.median(v)) if v else None
 
 
 def measure(dashboard, project, seconds: float = 10.0) -> dict:
     """Responsiveness figures for training ``project`` in ``dashboard`` (see the module docstring).
 
     Returns {"ui_lateness_p99_ms", "ui_stall_max_ms", "plot_fps", "train_sps_gui", "train_sps_headless"}
-    plus the context: "ratio", "batches", "probe_ticks", "seconds", "device".
+    plus the context: "ratio", "epochs_gui", "epochs_headless", "probe_ticks", "seconds", "device".
+    Training speed on both sides is what the engine reports per epoch for its training pass (the
+    CLI's `samples_per_s`), median over the epochs after the first.
     """
     app = QApplication.instance()
     assert app is not None, "measure() needs a running QApplication"
     if dashboard.is_training():
         raise RuntimeError("measure() needs an idle dashboard: a run is training")
-    engine = dashboard.engine
     tmp = Path(tempfile.mkdtemp(prefix="cnnrnn-responsiveness-"))
     saved_out, saved_project = dashboard.run_out, dashboard.project
     probe = _LatenessProbe()
     painter = _PaintCounter()
     viewport = None
     try:
-        # 0. warm-up, not measured
-        headless_run(engine, project, batches=10, out=tmp / "warmup")
-        # 1. headless, first half (the machine's load may drift: headless runs before AND after)
-        head_a = headless_run(engine, project, seconds=seconds / 2, out=tmp / "headless-a")
-
+        frozen = snapshot(project)
+        project_file = Path(project.path) if project.path and Path(project.path).is_file() else frozen.save(tmp / "p.json")
+        # 1. the headless CLI, first half (the machine's load may drift: it runs before AND after)
+        head = cli_epoch_speeds(project_file, tmp / "cli-a", seconds / 2, MANY_EPOCHS)
         # 2. the GUI run
         dashboard.set_project(project)
         _show(dashboard)
@@ -180,7 +175,7 @@ def measure(dashboard, project, seconds: float = 10.0) -> dict:
         viewport = dashboard.plots.loss.viewport()  # pyqtgraph may replace it before the first show
         viewport.installEventFilter(painter)
         probe.start()
-        if not dashboard.start_training(epochs=MANY_EPOCHS):
+        if not dashboard.start_training(epochs=_epochs_for(head, seconds, frozen)):
             raise RuntimeError("the dashboard did not start training: " + dashboard.banner.text())
         h = dashboard.history
         if not _spin_until(lambda: len(h.progress_times) >= 2 or not dashboard.is_training(), 300):
@@ -190,20 +185,16 @@ def measure(dashboard, project, seconds: float = 10.0) -> dict:
         probe.recording = True
         paints0 = painter.count
         t0 = time.perf_counter()
-        _spin(seconds)
+        _spin_until(lambda: not dashboard.is_training(), seconds)
         window = time.perf_counter() - t0
         probe.recording = False
         paints = painter.count - paints0
         dashboard.request_stop_and_wait(60000)
         probe.stop()
-        gui_batches, gui_samples, gui_seconds = _span(h)
+        gui = [float(x) for x in h.epoch_sps.view()]
         device = h.info.get("device_name") or h.info.get("device")
-
-        # 3. headless, second half: together with the first, as many batches as the GUI run did
-        a_batches, a_samples, a_seconds = _span(head_a)
-        rest = max(2, gui_batches - a_batches + 1)
-        head_b = headless_run(engine, project, batches=rest + 1, out=tmp / "headless-b")
-        b_batches, b_samples, b_seconds = _span(head_b)
+        # 3. the headless CLI, second half
+        head += cli_epoch_speeds(project_file, tmp / "cli-b", seconds / 2, MANY_EPOCHS)
     finally:
         probe.stop()
         if viewport is not None:
@@ -215,9 +206,7 @@ def measure(dashboard, project, seconds: float = 10.0) -> dict:
             dashboard.set_project(saved_project)
         shutil.rmtree(tmp, ignore_errors=True)
 
-    gui_sps = gui_samples / gui_seconds if gui_seconds > 0 else None
-    head_seconds = a_seconds + b_seconds
-    head_sps = (a_samples + b_samples) / head_seconds if head_seconds > 0 else None
+    gui_sps, head_sps = _typical(gui), _typical(head)
     lat = np.asarray(probe.lateness_ms, dtype=np.float64)
     return {
         "ui_lateness_p99_ms": round(float(np.percentile(lat, 99)), 2) if lat.size else None,
@@ -226,12 +215,25 @@ def measure(dashboard, project, seconds: float = 10.0) -> dict:
         "train_sps_gui": round(gui_sps, 1) if gui_sps else None,
         "train_sps_headless": round(head_sps, 1) if head_sps else None,
         "ratio": round(gui_sps / head_sps, 3) if gui_sps and head_sps else None,
-        "batches": gui_batches,
-        "batches_headless": a_batches + b_batches,
+        "epochs_gui": len(gui),
+        "epochs_headless": len(head),
         "probe_ticks": int(lat.size),
         "seconds": round(window, 2),
         "device": device,
     }
+
+
+def _epochs_for(cli_speeds: list[float], seconds: float, project) -> int:
+    """Enough epochs to train through the measured window (a real run's epoch count, so the
+    charts' x axis is laid out as the person sees it), capped where the charts stop fixing it."""
+    typical = _typical(cli_speeds)
+    try:
+        n = len(dashboard_engine().load_project_dataset(project).train)
+    except Exception:  # noqa: BLE001 - the count is only a hint for the charts
+        n = 0
+    if not typical or not n:
+        return MANY_EPOCHS
+    return int(min(1000, max(3, math.ceil(1.5 * seconds * typical / n) + 2)))
 
 
 def passes(result: dict) -> dict[str, bool]:

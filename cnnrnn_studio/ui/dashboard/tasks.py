@@ -6,7 +6,9 @@ exception -> ``failed(str)``.
 
 from __future__ import annotations
 
+import gc
 import logging
+import sys
 from typing import Any, Callable
 
 from PySide6.QtCore import QCoreApplication, QDeadlineTimer, QObject, Qt, QThread, Signal, Slot
@@ -27,6 +29,25 @@ def plain_message(error: BaseException) -> str:
         return "The computer ran out of memory. Try a smaller batch size or a smaller network."
     text = str(error).strip() or type(error).__name__
     return f"An unexpected problem stopped it ({type(error).__name__}: {text})."
+
+
+_settled = False
+
+
+def settle_gui_thread() -> None:
+    """Once torch is loaded, hold the GUI thread to one torch thread before it runs any kernel, so
+    the training thread keeps the cores (see cnnrnn_studio.train.threads). Call on the GUI thread."""
+    global _settled
+    if _settled or "torch" not in sys.modules:
+        return
+    from ...train.threads import keep_light
+
+    keep_light()
+    # Everything loaded so far (torch, Qt, the app) goes out of the collector's sight: a full
+    # collection over it took 40-160 ms (seen here), and one during training froze the window
+    # for that long, from whichever thread it ran on (it holds the GIL).
+    gc.freeze()
+    _settled = True
 
 
 class _Worker(QObject):
@@ -76,6 +97,7 @@ class WorkerThread(QObject):
 
     def start(self) -> "WorkerThread":
         assert self._thread is not None, "a worker thread runs once"
+        settle_gui_thread()
         self._running = True
         _LIVE.add(self)
         self._thread.start()
@@ -97,6 +119,7 @@ class WorkerThread(QObject):
     def _cleanup(self) -> None:
         if not self._running:
             return
+        settle_gui_thread()   # the work may have loaded torch
         self._running = False
         if self._thread is not None:
             self._thread.wait()  # 'finished' comes just before the thread really exits
