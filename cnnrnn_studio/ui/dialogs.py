@@ -53,6 +53,39 @@ def ask_data_file(parent: QWidget | None, folder: str = "") -> str | None:
     return path or None
 
 
+def ask_save_file(parent: QWidget | None, title: str, suggested: str, file_filter: str) -> str | None:
+    if HEADLESS:
+        return None
+    path, _ = QFileDialog.getSaveFileName(parent, title, suggested, file_filter)
+    return path or None
+
+
+def ask_open_file(parent: QWidget | None, title: str, folder: str, file_filter: str) -> str | None:
+    if HEADLESS:
+        return None
+    path, _ = QFileDialog.getOpenFileName(parent, title, folder, file_filter)
+    return path or None
+
+
+def ask_folder(parent: QWidget | None, title: str, folder: str = "") -> str | None:
+    if HEADLESS:
+        return None
+    return QFileDialog.getExistingDirectory(parent, title, folder) or None
+
+
+def ask_weights_file(parent: QWidget | None, folder: str = "") -> str | None:
+    """A .safetensors file (a run folder's weights.safetensors stands for its run)."""
+    return ask_open_file(parent, "Choose trained weights", folder,
+                         "Weights (*.safetensors);;All files (*)")
+
+
+def run_dialog(dialog) -> bool:
+    """Show a modal form; True if the person pressed its OK button."""
+    if HEADLESS:
+        return False
+    return bool(dialog.exec())
+
+
 def ask_unsaved(parent: QWidget | None, name: str) -> str:
     """'save', 'discard' or 'cancel'."""
     if HEADLESS:

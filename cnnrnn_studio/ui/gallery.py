@@ -1,13 +1,14 @@
-"""The start page: a gallery of templates (each with a picture of its network and what it is
-for), an empty canvas, Open, and recent files. Shown at start and by File → New from template."""
+"""The start page: "Start with my own data" (the data wizard), a gallery of templates (each with a
+picture of its network and what it is for), an empty canvas, Open, and recent files. Shown at start
+and by File → New from template."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
-from PySide6.QtWidgets import (QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton, QScrollArea, QStyle,
+                               QVBoxLayout, QWidget)
 
 from ..project import list_templates, load_template
 from ..project.templates import TemplateInfo
@@ -64,8 +65,47 @@ class TemplateCard(QFrame):
         super().mouseReleaseEvent(event)
 
 
+class OwnDataEntry(QFrame):
+    """The first-run entry: start from the person's own folder or file (the data wizard)."""
+
+    chosen = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("own_data_entry")
+        self.setProperty("role", "card")
+        self.setCursor(Qt.PointingHandCursor)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(14, 12, 14, 12)
+        lay.setSpacing(14)
+        icon = QLabel()
+        icon.setPixmap(self.style().standardIcon(QStyle.SP_DirOpenIcon).pixmap(44, 44))
+        lay.addWidget(icon)
+        words = QVBoxLayout()
+        title = QLabel("Start with my own images / table / time series / text")
+        title.setStyleSheet("font-weight: 600; font-size: 15px;")
+        about = QLabel("Pick a folder of pictures (one sub-folder per class) or a data file (CSV, .ts, .tsv, "
+                       ".npz). The studio looks at your data and proposes a network that fits it, ready to "
+                       "train. No typing needed.")
+        about.setWordWrap(True)
+        about.setProperty("role", "muted")
+        words.addWidget(title)
+        words.addWidget(about)
+        lay.addLayout(words, 1)
+        self.button = QPushButton("Start with my own data…")
+        self.button.setObjectName("own_data_button")
+        self.button.clicked.connect(self.chosen)
+        lay.addWidget(self.button, 0, Qt.AlignVCenter)
+
+    def mouseReleaseEvent(self, event) -> None:
+        if event.button() == Qt.LeftButton and self.rect().contains(event.position().toPoint()):
+            self.chosen.emit()
+        super().mouseReleaseEvent(event)
+
+
 class StartPage(QScrollArea):
     template_chosen = Signal(str)   # "" = empty canvas
+    own_data_requested = Signal()   # "Start with my own data": the data wizard
     open_requested = Signal()
     recent_chosen = Signal(str)
     back_requested = Signal()
@@ -99,6 +139,9 @@ class StartPage(QScrollArea):
         head.addWidget(self.back)
         head.addWidget(opener)
         outer.addLayout(head)
+        self.own_data = OwnDataEntry()
+        self.own_data.chosen.connect(self.own_data_requested)
+        outer.addWidget(self.own_data)
         self.recent_box = QHBoxLayout()
         self.recent_box.setSpacing(8)
         outer.addLayout(self.recent_box)

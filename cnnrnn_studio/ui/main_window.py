@@ -26,6 +26,7 @@ from .gallery import StartPage
 from .icons import app_icon
 from .inspector import Inspector
 from .messages import MessagePanel
+from .model_io import ModelIO
 from .palette import Palette
 from .summary import SummaryView
 
@@ -56,6 +57,7 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self._build_menus()
         self._build_status()
+        self.model_io = ModelIO(self)  # File → Export ONNX / code / torchrun, Import ONNX, Load weights
         self._connect()
         self._restore_layout()
         self.docs.recent_changed.connect(self._fill_recent)
@@ -81,6 +83,7 @@ class MainWindow(QMainWindow):
         self.tabs.currentChanged.connect(self._tab_changed)
         self.start_page = StartPage()
         self.start_page.template_chosen.connect(self._template_chosen)
+        self.start_page.own_data_requested.connect(self.start_with_own_data)
         self.start_page.open_requested.connect(self.docs.open_dialog)
         self.start_page.recent_chosen.connect(self._open_recent)
         self.start_page.back_requested.connect(self.show_workspace)
@@ -126,6 +129,8 @@ class MainWindow(QMainWindow):
         self.act_new = self._act("&New empty network", self.new_empty, K.New, "Start an empty canvas")
         self.act_template = self._act("New from &template…", self.show_start_page, "Ctrl+Shift+N",
                                       "Pick a template network to start from")
+        self.act_own_data = self._act("New from my own &data…", self.start_with_own_data, "Ctrl+Shift+D",
+                                      "Pick a folder of images or a data file; the studio proposes a network for it")
         self.act_open = self._act("&Open…", self.docs.open_dialog, K.Open, "Open a project file")
         self.act_save = self._act("&Save", self.docs.save, K.Save, "Save the project")
         self.act_save_as = self._act("Save &as…", self.docs.save_as, K.SaveAs, "Save the project under another name")
@@ -164,8 +169,8 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         mb = self.menuBar()
-        f = mb.addMenu("&File")
-        f.addActions([self.act_new, self.act_template, self.act_open])
+        f = self.file_menu = mb.addMenu("&File")
+        f.addActions([self.act_new, self.act_template, self.act_own_data, self.act_open])
         self.recent_menu = f.addMenu("Open &recent")
         f.addSeparator()
         f.addActions([self.act_save, self.act_save_as])
@@ -339,6 +344,7 @@ class MainWindow(QMainWindow):
             mod = importlib.import_module(DASHBOARD_MODULE)
             self._dashboard = mod.TrainingDashboard(self.train_tab)
             self._dashboard.set_project(self.editor.project)
+            self.model_io.attach_dashboard(self._dashboard)
         except Exception as e:  # a broken dashboard must not take the editor down
             dialogs.log.exception("training dashboard failed to load")
             self._dashboard = None
@@ -388,6 +394,29 @@ class MainWindow(QMainWindow):
             self.docs.new_from_template(template_id)
         else:
             self.new_empty()
+
+    def start_with_own_data(self) -> None:
+        """The "Start with my own data" wizard (window-modal, not blocking); on Finish its proposed
+        project opens as a new, unsaved document, like a template."""
+        from .wizard import DataWizard
+
+        old = getattr(self, "data_wizard", None)
+        if old is not None:
+            old.deleteLater()
+        self.data_wizard = DataWizard(self)
+        self.data_wizard.accepted.connect(lambda w=self.data_wizard: self._open_proposed(w.project))
+        self.data_wizard.open()
+
+    def _open_proposed(self, project) -> None:
+        from .layout import fitted_positions
+
+        if project is None or not self.docs.maybe_save():
+            return
+        for bid, pos in fitted_positions(project.graph, *self.view_size()).items():
+            project.graph.move_block(bid, pos)
+        self.docs.show(project)
+        self.tabs.setCurrentWidget(self.view)
+        self._hint("Your network is ready: look at it here, then train it in the Train tab.")
 
     def _open_recent(self, path: str) -> None:
         if not Path(path).exists():
@@ -478,6 +507,11 @@ class MainWindow(QMainWindow):
             return False
         self.statusBar().showMessage(f"Saved {path}", 5000)
         return True
+
+    def add_file_actions(self, actions: list[QAction]) -> None:
+        """Hook for other parts (import, weights): entries in File, just above File → Export."""
+        self.file_menu.insertActions(self.export_menu.menuAction(), actions)
+        self.file_menu.insertSeparator(self.export_menu.menuAction())
 
     def add_export_action(self, text: str, callback: Callable[[], None]) -> QAction:
         """Hook for other parts (ONNX, Python code): an entry in File → Export."""

@@ -58,6 +58,11 @@ def test_self_test_passes(tmp_path):
     assert result["self_test"] == "passed" and result["failed"] == 0
     names = [s["name"] for s in result["steps"]]
     assert sum(n.startswith("build '") for n in names) == 10
+    assert any("ONNX" in n for n in names) and any("train one epoch" in n for n in names)
+    # the dashboard's responsiveness figures, measured in that run, at the top of the last line
+    for key in ("ui_lateness_p99_ms", "ui_stall_max_ms", "plot_fps", "train_sps_gui", "train_sps_headless"):
+        assert isinstance(result[key], (int, float)) and result[key] >= 0, key
+    assert result["train_sps_gui"] > 0 and result["train_sps_headless"] > 0
     assert all(line.startswith("PASS") for line in lines[:-1] if line[:4] in ("PASS", "FAIL"))
 
 

@@ -1,7 +1,8 @@
 """Steps the editor's `gui --self-test` runs on the Train tab (picked up by cnnrnn_studio.ui.selftest).
 
 1. Train one epoch of the digits CNN in the real window: plots, results, try-it and the runs list fill.
-2. Measure responsiveness while it trains (responsiveness.measure); the figures go into the
+2. Export the trained network to ONNX through File → Export (verified with onnxruntime).
+3. Measure responsiveness while it trains (responsiveness.measure); the figures go into the
    self-test's final JSON line under "training_responsiveness". Timings depend on the machine, so
    this step reports the targets as met or not but does not fail the self-test on them.
 """
@@ -39,9 +40,11 @@ def _dashboard(journey):
 def step_train_one_epoch(journey) -> str:
     from ..selftest import check
 
-    dashboard = _dashboard(journey)
     project = _project(journey)
-    dashboard.set_project(project)
+    # opened on the canvas as a person opens a file: the Train tab trains the canvas network
+    check(journey.window.docs.open_path(project.path, ask=False), f"could not open {project.path}")
+    dashboard = _dashboard(journey)
+    check(dashboard.project is journey.window.editor.project, "the Train tab does not train the canvas network")
     check(dashboard.start_training(epochs=1), f"Train did not start: {dashboard.banner.text()}")
     deadline = time.perf_counter() + 600
     while dashboard.is_training():
@@ -62,6 +65,25 @@ def step_train_one_epoch(journey) -> str:
     return f"1 epoch on {h.info.get('device_name')}: test accuracy {100 * acc:.1f}%, {h.elapsed():.1f} s"
 
 
+def step_export_the_trained_network(journey) -> str:
+    """File → Export → ONNX takes the run just trained; the file is verified before it is reported."""
+    from ..selftest import check
+
+    io = journey.window.model_io
+    run_dir = journey.window.dashboard().history.run_dir
+    check(io.weights is not None and str(io.weights.path) == str(run_dir),
+          f"the trained run's weights are not in use for export (in use: {io.weights})")
+    out = journey.workdir / "train" / "digits_cnn.onnx"
+    check(io.export_onnx(out), "the ONNX export did not start")
+    check(io.wait(300000), "the ONNX export did not finish in 5 minutes")
+    journey.wait()
+    report = io.last_report
+    check(out.is_file() and report is not None and str(report.path) == str(out), f"no ONNX file was written: "
+          f"{journey.errors_shown[-1:] or 'no message'}")
+    check(report.max_abs_diff < 1e-4, f"onnxruntime differs from torch by {report.max_abs_diff}")
+    return f"{out.name}: {report.size_bytes / 1e6:.2f} MB, verified, largest difference {report.max_abs_diff:.1e}"
+
+
 def step_responsiveness(journey) -> str:
     from .responsiveness import measure, passes
 
@@ -76,4 +98,5 @@ def step_responsiveness(journey) -> str:
 
 def steps():
     return [("train one epoch in the Train tab", step_train_one_epoch),
+            ("export the trained network to ONNX (File → Export)", step_export_the_trained_network),
             ("UI responsive while training digits_cnn", step_responsiveness)]
