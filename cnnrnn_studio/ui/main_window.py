@@ -13,6 +13,7 @@ from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (QApplication, QDockWidget, QLabel, QMainWindow, QStackedWidget, QTabWidget,
                                QToolBar, QVBoxLayout, QWidget)
 
+from .. import __version__
 from ..errors import StudioError
 from . import autosave, dialogs, theme
 from .canvas.render import save_png, save_svg
@@ -28,15 +29,14 @@ from .inspector import Inspector
 from .messages import MessagePanel
 from .model_io import ModelIO
 from .palette import Palette
+from .preferences import SettingsDialog, open_settings
+from .preferences import value as setting
 from .summary import SummaryView
 
 APP_TITLE = "CNN-RNN Studio"
 DASHBOARD_MODULE = "cnnrnn_studio.ui.dashboard"
 
 
-def open_settings() -> QSettings:
-    """The app's settings file in its data folder (an INI file: easy to isolate in tests)."""
-    return QSettings(str(autosave.data_dir() / "settings.ini"), QSettings.IniFormat)
 
 
 class MainWindow(QMainWindow):
@@ -50,6 +50,8 @@ class MainWindow(QMainWindow):
         self.view = CanvasView(self.scene, self.editor)
         self.docs = Documents(self, self.editor, self.settings, self.view_size)
         self.autosaver = autosave.Autosaver(self.editor, self) if autosave_enabled else None
+        if self.autosaver is not None:
+            self._set_autosave_minutes(setting(self.settings, "autosave_minutes"))
         self._dashboard: QWidget | None = None
         self._force_close = False
         self._build_central()
@@ -63,7 +65,7 @@ class MainWindow(QMainWindow):
         self.docs.recent_changed.connect(self._fill_recent)
         self._fill_recent(self.docs.recent())
         self._update_title()
-        if self.autosaver is not None:
+        if self.autosaver is not None and setting(self.settings, "autosave_minutes") > 0:
             self.autosaver.start()
 
     # --- layout -----------------------------------------------------------------------------------
@@ -164,6 +166,8 @@ class MainWindow(QMainWindow):
         self.act_zoom_out = self._act("Zoom &out", lambda: self.view.set_zoom(self.view.zoom() / 1.25), K.ZoomOut)
         self.act_zoom_1 = self._act("Actual &size", lambda: self.view.set_zoom(1.0), "Ctrl+0")
         self.act_tidy = self._act("&Tidy layout", self.tidy, "Ctrl+L", "Arrange the blocks left to right")
+        self.act_settings = self._act("&Settings…", self.show_settings, "Ctrl+,",
+                                      "Where to train, the theme, how often to autosave")
         self.act_shortcuts = self._act("&Keyboard shortcuts", self.show_shortcuts)
         self.act_about = self._act("&About CNN-RNN Studio", self.show_about)
 
@@ -185,6 +189,8 @@ class MainWindow(QMainWindow):
         e.addActions([self.act_cut, self.act_copy, self.act_paste, self.act_duplicate, self.act_delete])
         e.addSeparator()
         e.addAction(self.act_select_all)
+        e.addSeparator()
+        e.addAction(self.act_settings)
         v = mb.addMenu("&View")
         v.addActions([self.act_fit, self.act_zoom_in, self.act_zoom_out, self.act_zoom_1])
         v.addSeparator()
@@ -303,7 +309,7 @@ class MainWindow(QMainWindow):
     def _update_title(self, *_args) -> None:
         p = self.editor.project
         where = f" — {p.path.name}" if p.path else ""
-        self.setWindowTitle(f"{p.name}{where}[*] — {APP_TITLE}")
+        self.setWindowTitle(f"{p.name}{where}[*] — {APP_TITLE} {__version__}")
         self.setWindowModified(not self.editor.stack.isClean())
 
     def _show_validity(self, a) -> None:
@@ -343,6 +349,7 @@ class MainWindow(QMainWindow):
         try:
             mod = importlib.import_module(DASHBOARD_MODULE)
             self._dashboard = mod.TrainingDashboard(self.train_tab)
+            self._dashboard.default_device = setting(self.settings, "device")
             self._dashboard.set_project(self.editor.project)
             self.model_io.attach_dashboard(self._dashboard)
         except Exception as e:  # a broken dashboard must not take the editor down
@@ -531,12 +538,46 @@ class MainWindow(QMainWindow):
             "Mouse wheel: zoom · middle button or Space + drag: pan",
         ]))
 
-    def show_about(self) -> None:
-        from .. import __version__
+    # --- settings ---------------------------------------------------------------------------------------
+    def show_settings(self) -> bool:
+        dlg = SettingsDialog(self.settings, self)
+        dlg.applied.connect(self.apply_settings)
+        return dialogs.run_dialog(dlg)
 
-        dialogs.show_info(self, "About CNN-RNN Studio",
-                          f"CNN-RNN Studio {__version__}\nBuild, train and export CNNs, RNNs, LSTMs, GRUs and hybrids "
-                          "without writing code.")
+    def apply_settings(self, chosen: dict) -> None:
+        if chosen.get("theme") and chosen["theme"] != theme.mode():
+            self.set_theme(chosen["theme"])
+        if "autosave_minutes" in chosen and self.autosaver is not None:
+            self._set_autosave_minutes(int(chosen["autosave_minutes"]))
+        if chosen.get("device") and self._dashboard is not None:
+            self._dashboard.default_device = chosen["device"]
+            if not self._dashboard.is_training():
+                self._dashboard.set_project(self.editor.project)
+
+    def _set_autosave_minutes(self, minutes: int) -> None:
+        timer = self.autosaver.timer
+        if minutes <= 0:
+            timer.stop()
+            return
+        timer.setInterval(minutes * 60_000)
+        if not timer.isActive() and self.isVisible():
+            self.autosaver.start()
+
+    # --- about --------------------------------------------------------------------------------------------
+    def show_about(self) -> None:
+        """Versions and the device found. Looking for a GPU needs torch: loaded off the GUI thread."""
+        from .about import about_text, find_device
+
+        if "torch" in __import__("sys").modules:
+            dialogs.show_info(self, "About CNN-RNN Studio", about_text(find_device()))
+            return
+        from .dashboard.tasks import BackgroundTask
+
+        self.statusBar().showMessage("Looking for a GPU…", 5000)
+        task = BackgroundTask(find_device, self)
+        task.done.connect(lambda device: dialogs.show_info(self, "About CNN-RNN Studio", about_text(device)))
+        task.failed.connect(lambda msg: dialogs.show_info(self, "About CNN-RNN Studio", about_text(None)))
+        self._about_task = task.start()
 
     # --- closing ----------------------------------------------------------------------------------------
     def closeEvent(self, event) -> None:

@@ -59,6 +59,7 @@ class TrainingDashboard(QWidget):
         self.view_history = self.history  # what the plots show: the live run, or a reopened one
         self.session: TrainingSession | None = None
         self.last_run = None                 # the engine's Run of the last run that finished here
+        self.default_device = "auto"         # where to train when the project does not say (the settings)
         self.lock_editing_while_training = False  # the run trains a snapshot, so edits are safe
         self.run_out: Path | None = None     # where the next run's folder goes (None: the engine's default)
         self._error_shown = False
@@ -165,7 +166,9 @@ class TrainingDashboard(QWidget):
         epochs = training.get("epochs")
         if isinstance(epochs, int) and not isinstance(epochs, bool) and epochs >= 1:
             self.epochs.setValue(epochs)
-        device = training.get("device", "auto")
+        device = training.get("device") or "auto"
+        if device == "auto":  # the project leaves it open: the person's setting (Edit → Settings)
+            device = self.default_device
         i = self.device.findData(device if isinstance(device, str) else "auto")
         self.device.setCurrentIndex(max(0, i))
         self.runs.busy_run = self.history.run_dir if self.is_training() else None
