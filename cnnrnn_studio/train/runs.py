@@ -96,6 +96,11 @@ def safe_name(name: str) -> str:
 
 
 def user_runs_dir() -> Path:
+    """Runs of projects not saved yet: the per-user data folder (CNNRNN_STUDIO_DATA_DIR overrides it,
+    as it does for the app's autosaves)."""
+    override = os.environ.get("CNNRNN_STUDIO_DATA_DIR")
+    if override:
+        return Path(override) / "runs"
     import platformdirs
 
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / "runs"
@@ -286,25 +291,49 @@ def info_from_summary(folder: Path, s: dict) -> RunInfo:
     )
 
 
-def list_runs(project_or_runs_dir: Project | str | os.PathLike) -> list[RunInfo]:
-    """The runs of a project (or in a runs folder), newest first. Unreadable folders are skipped."""
-    runs_dir, project_name = _runs_dir_for(project_or_runs_dir)
-    if not runs_dir.is_dir():
-        return []
+def dataset_key(dataset: Any, base_dir: str | os.PathLike | None) -> str:
+    """The same data gives the same key: a built-in's name, or the file spec with its paths made
+    absolute (a project in another folder may name the same file differently)."""
+    if not isinstance(dataset, dict):
+        return json.dumps(dataset)
+    d = dict(dataset)
+    for key in ("train", "test"):
+        if isinstance(d.get(key), str) and base_dir is not None:
+            d[key] = str((Path(base_dir) / d[key]).resolve())
+    return json.dumps(d, sort_keys=True)
+
+
+def list_runs(project_or_runs_dir: Project | str | os.PathLike, *, same_data: bool = False) -> list[RunInfo]:
+    """The runs of a project (or in a runs folder), newest first. Unreadable folders are skipped.
+
+    same_data (with a Project): instead, every run on the project's dataset, whatever network it
+    trained, from the project's runs folder and the per-user one: the runs a person compares to
+    answer "CNN or LSTM for my data?".
+    """
+    if same_data and isinstance(project_or_runs_dir, Project):
+        project = project_or_runs_dir
+        folders = list(dict.fromkeys([project_runs_dir(project), user_runs_dir()]))
+        want = dataset_key(project.dataset, project.base_dir)
+        keep = lambda s: dataset_key(s.get("dataset"), s.get("base_dir")) == want  # noqa: E731
+    else:
+        runs_dir, project_name = _runs_dir_for(project_or_runs_dir)
+        folders = [runs_dir]
+        keep = lambda s: project_name is None or s.get("project_name") == project_name  # noqa: E731
     out: list[tuple[str, float, RunInfo]] = []
-    for child in runs_dir.iterdir():
-        if not child.is_dir() or not is_run_dir(child):
+    for runs_dir in folders:
+        if not runs_dir.is_dir():
             continue
-        try:
-            s = json.loads((child / "summary.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        if not isinstance(s, dict) or s.get("format") != RUN_FORMAT:
-            continue
-        if project_name is not None and s.get("project_name") != project_name:
-            continue
-        info = info_from_summary(child, s)
-        out.append((info.created, child.stat().st_mtime, info))
+        for child in runs_dir.iterdir():
+            if not child.is_dir() or not is_run_dir(child):
+                continue
+            try:
+                s = json.loads((child / "summary.json").read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            if not isinstance(s, dict) or s.get("format") != RUN_FORMAT or not keep(s):
+                continue
+            info = info_from_summary(child, s)
+            out.append((info.created, child.stat().st_mtime, info))
     out.sort(key=lambda t: (t[0], t[1], t[2].name), reverse=True)
     return [t[2] for t in out]
 

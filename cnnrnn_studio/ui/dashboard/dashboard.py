@@ -236,7 +236,7 @@ class TrainingDashboard(QWidget):
         if self.lock_editing_while_training:
             self.editing_locked.emit(True)
         self.training_started.emit()
-        if self.tabs.currentWidget() in (self.data_preview, self.runs, self.compare):
+        if self.tabs.currentWidget() not in (self.plots, self.gradients):  # a new run: show it live
             self.tabs.setCurrentWidget(self.plots)
         return True
 

@@ -31,8 +31,8 @@ class Engine:
     def make_control(self):
         return self._train_module().TrainControl()
 
-    def list_runs(self, project) -> list:
-        return list(self._train_module().list_runs(project))
+    def list_runs(self, project, *, same_data: bool = False) -> list:
+        return list(self._train_module().list_runs(project, same_data=same_data))
 
     def load_run(self, run_dir: str | Path, *, with_model: bool = True):
         """A run folder read back; ``with_model=False`` skips building the network (no torch)."""

@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QMessageBox, QPushButton,
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QMessageBox, QPushButton,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from .engine import Engine
@@ -68,6 +68,12 @@ class RunsPanel(QWidget):
         self.infos: list = []
 
         self.title = QLabel("Runs of this project, newest first.")
+        self.scope = QComboBox()
+        self.scope.addItem("Runs of this network", "project")
+        self.scope.addItem("All runs on the same data (any network)", "same_data")
+        self.scope.setToolTip("To compare networks (say a 1-d CNN and an LSTM) trained on the same data, "
+                              "show all runs on that data, tick two or more and press Compare.")
+        self.scope.currentIndexChanged.connect(lambda _: self.refresh())
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.verticalHeader().setVisible(False)
@@ -104,7 +110,11 @@ class RunsPanel(QWidget):
         buttons.addStretch(1)
         buttons.addWidget(refresh)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.title)
+        top = QHBoxLayout()
+        top.addWidget(self.title, 1)
+        top.addWidget(QLabel("Show:"))
+        top.addWidget(self.scope)
+        layout.addLayout(top)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.message)
         layout.addLayout(buttons)
@@ -118,7 +128,9 @@ class RunsPanel(QWidget):
         self.message.setText("")
         self.table.blockSignals(True)
         try:
-            self.infos = self.engine.list_runs(self.project) if self.project is not None else []
+            same_data = self.scope.currentData() == "same_data" and bool(getattr(self.project, "dataset", None))
+            self.infos = (self.engine.list_runs(self.project, same_data=same_data) if same_data else
+                          self.engine.list_runs(self.project)) if self.project is not None else []
         except Exception as e:  # noqa: BLE001 - an unreadable runs folder is a message, not a crash
             self.infos = []
             self.message.setText(plain_message(e))
@@ -142,7 +154,8 @@ class RunsPanel(QWidget):
                 item.setData(Qt.ItemDataRole.UserRole, str(info.folder))
                 self.table.setItem(r, c, item)
         self.table.blockSignals(False)
-        self.title.setText(f"{len(self.infos)} run{'s' if len(self.infos) != 1 else ''} of this project, newest first."
+        whose = "on this data" if self.scope.currentData() == "same_data" else "of this project"
+        self.title.setText(f"{len(self.infos)} run{'s' if len(self.infos) != 1 else ''} {whose}, newest first."
                            if self.infos else "No runs yet: press Train.")
         self._update_buttons()
 
