@@ -93,6 +93,7 @@ class TrainingDashboard(QWidget):
         self.device_label = QLabel("")
         self.device_label.setStyleSheet("color: #444;")
         self.device_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.device_label.setMinimumWidth(60)  # a long device name is cut, never widens the window
         self.state_label = QLabel("Ready.")
         self.state_label.setStyleSheet("font-weight: bold;")
 

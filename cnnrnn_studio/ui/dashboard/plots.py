@@ -70,6 +70,7 @@ class LivePlots(QWidget):
         csv_button.clicked.connect(lambda: self._ask_export("csv"))
         hint = QLabel("Hover a chart to read its values; drag to pan, wheel to zoom, right-click → View All.")
         hint.setStyleSheet("color: #666;")
+        hint.setWordWrap(True)  # a narrow window wraps the hint instead of pushing the inspector off-screen
         row = QHBoxLayout()
         row.addWidget(hint, 1)
         row.addWidget(QLabel("Export:"))

@@ -68,12 +68,19 @@ class Bar(QWidget):
         p.setBrush(pal.color(QPalette.ColorRole.Base))
         p.drawRoundedRect(r, 3, 3)
         share = min(1.0, max(0.0, self._value / self._maximum))
+        filled = r.adjusted(1, 1, -1, -1).adjusted(0, 0, -(r.width() - 2) * (1 - share), 0)
         if share > 0:
             p.setPen(Qt.PenStyle.NoPen)
             p.setBrush(pal.color(QPalette.ColorRole.Highlight))
-            p.drawRoundedRect(r.adjusted(1, 1, -1, -1).adjusted(0, 0, -(r.width() - 2) * (1 - share), 0), 2, 2)
-        p.setPen(pal.color(QPalette.ColorRole.HighlightedText if share > 0.5 else QPalette.ColorRole.Text))
-        p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.text())
+            p.drawRoundedRect(filled, 2, 2)
+        # the text in two colours, so every letter reads on the part it sits on
+        text, align = self.text(), Qt.AlignmentFlag.AlignCenter
+        p.setPen(pal.color(QPalette.ColorRole.Text))
+        p.setClipRect(QRectF(filled.right(), 0, self.width(), self.height()))
+        p.drawText(self.rect(), align, text)
+        p.setPen(pal.color(QPalette.ColorRole.HighlightedText))
+        p.setClipRect(QRectF(0, 0, filled.right(), self.height()))
+        p.drawText(self.rect(), align, text)
         p.end()
 
 
