@@ -27,7 +27,7 @@ from torch import nn
 
 from ..errors import StudioError
 from . import events as ev
-from . import threads
+from . import threads, time_gradients
 from .config import TrainConfig
 from .control import TrainControl
 from .evaluate import EVAL_BATCH, evaluate, predict_split
@@ -213,6 +213,10 @@ class _Emitter:
         for fn in self.listeners:
             fn(event)
 
+    def wants(self, what: str) -> bool:
+        """Does a listener ask for an extra (costly) figure? It says so with an attribute."""
+        return any(getattr(fn, what, False) for fn in self.listeners)
+
     def quietly(self, event: ev.Event) -> None:
         for fn in self.listeners:
             try:
@@ -335,6 +339,7 @@ class Trainer:
         torch.manual_seed(cfg.seed)
         model = project.build_model().to(device)
         self.model = model
+        self.input_kind = analysis.input_spec.kind if analysis.input_spec is not None else None
         gen = torch.Generator().manual_seed(cfg.seed)
 
         # Data: whole splits on the device when they fit, else pinned host memory and per-batch copies.
@@ -434,7 +439,7 @@ class Trainer:
                                    train_accuracy=tr["accuracy"], val_loss=va.get("loss"),
                                    val_accuracy=va.get("accuracy"), val_mae=va.get("mae"), val_rmse=va.get("rmse"),
                                    samples_per_s=tr["samples_per_s"], seconds=tr["train_seconds"] + va["seconds"],
-                                   lr=lr, grad_norms=tr["grad_norms"]))
+                                   lr=lr, grad_norms=tr["grad_norms"], time_grads=self._time_grads(loss_fn)))
 
             monitor = va["loss"] if va.get("loss") is not None else tr["loss"]
             if sched is not None:
@@ -488,6 +493,17 @@ class Trainer:
         self.emit(ev.Finished(summary=self.summary, run_dir=self.run_dir, stopped_early=stopped_early,
                               stopped_by_user=stopped_by_user))
         return run
+
+    def _time_grads(self, loss_fn) -> list[float] | None:
+        """Per-time-step input gradients on a few samples, for the Gradient flow view (only when
+        someone listens: the CLI alone has no use for them)."""
+        if not self.emit.wants("wants_time_grads") or self.input_kind not in time_gradients.TIME_KINDS:
+            return None
+        batch = time_gradients.first_samples(self.val_split if len(self.val_split) else self.train_split)
+        if batch is None:
+            return None
+        x, y = batch
+        return time_gradients.time_gradients(self.model, x.to(self.device), y.to(self.device), loss_fn)
 
     # --- one pass over the training data --------------------------------------------------------
     def _batches(self, gen: torch.Generator) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:

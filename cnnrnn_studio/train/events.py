@@ -69,6 +69,8 @@ class EpochDone(Event):
     seconds: float                 # the whole epoch including validation, pauses excluded
     lr: float                      # the learning rate used in this epoch
     grad_norms: dict[str, float] = field(default_factory=dict)  # block id -> gradient L2 norm (last batch)
+    # inputs with a time axis: |d loss / d input at step t| for each step t (see time_gradients.py)
+    time_grads: list[float] | None = None
 
 
 @dataclass(frozen=True)

@@ -90,6 +90,7 @@ class RunHistory:
         self.epoch_seconds = Series()
         self.epoch_sps = Series()
         self.grad_norms: dict[str, list[tuple[int, float]]] = {}
+        self.time_grads: list[tuple[int, list[float]]] = []   # (epoch, |dloss/dx_t| for each step t)
         # clock (perf_counter seconds)
         self.started_at: float | None = None
         self.ended_at: float | None = None
@@ -155,6 +156,9 @@ class RunHistory:
         self.epoch_sps.append(_num(ev.samples_per_s))
         for block, value in (ev.grad_norms or {}).items():
             self.grad_norms.setdefault(str(block), []).append((int(ev.epoch), float(value)))
+        time_grads = getattr(ev, "time_grads", None)
+        if time_grads:
+            self.time_grads.append((int(ev.epoch), [float(v) for v in time_grads]))
 
     def _on_Paused(self, ev, at: float) -> None:
         self.state = "paused"

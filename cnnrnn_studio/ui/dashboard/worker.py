@@ -44,6 +44,9 @@ class TrainingWorker(QObject):
         except RuntimeError:  # the receiver is gone (window closing): nothing to show it on
             pass
 
+    # The Gradient flow view shows the per-time-step input gradients: ask the engine for them.
+    _listen.wants_time_grads = True
+
     @Slot()
     def run(self) -> None:
         try:
