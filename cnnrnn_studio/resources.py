@@ -29,3 +29,17 @@ def resources_dir() -> Path:
 
 def resource(*parts: str) -> Path:
     return resources_dir().joinpath(*parts)
+
+
+def docs_dir() -> Path | None:
+    """The folder of the user guide (docs/user-guide.md and its pictures): sys._MEIPASS/docs in the
+    PyInstaller app, <checkout>/docs in a source checkout. None where it is absent (an installed
+    wheel carries no docs): Help → User guide then says so."""
+    candidates = []
+    if getattr(sys, "frozen", False):
+        candidates.append(Path(getattr(sys, "_MEIPASS", Path(sys.executable).parent)) / "docs")
+    candidates.append(Path(__file__).resolve().parent.parent / "docs")
+    for c in candidates:
+        if (c / "user-guide.md").is_file():
+            return c
+    return None

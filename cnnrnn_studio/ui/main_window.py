@@ -168,6 +168,8 @@ class MainWindow(QMainWindow):
         self.act_tidy = self._act("&Tidy layout", self.tidy, "Ctrl+L", "Arrange the blocks left to right")
         self.act_settings = self._act("&Settings…", self.show_settings, "Ctrl+,",
                                       "Where to train, the theme, how often to autosave")
+        self.act_guide = self._act("&User guide", self.show_user_guide, "F1", "How to build, train and export, "
+                                   "step by step, with pictures")
         self.act_shortcuts = self._act("&Keyboard shortcuts", self.show_shortcuts)
         self.act_about = self._act("&About CNN-RNN Studio", self.show_about)
 
@@ -207,7 +209,7 @@ class MainWindow(QMainWindow):
             a.triggered.connect(lambda _=False, k=key: self.set_theme(k))
             group.addAction(a)
         h = mb.addMenu("&Help")
-        h.addActions([self.act_shortcuts, self.act_about])
+        h.addActions([self.act_guide, self.act_shortcuts, self.act_about])
         tb = QToolBar("Main")
         tb.setObjectName("main_toolbar")
         tb.setMovable(False)
@@ -527,6 +529,16 @@ class MainWindow(QMainWindow):
         self.export_menu.addAction(a)
         return a
 
+    def show_user_guide(self) -> None:
+        """Help → User guide (F1): one guide window, kept open beside the canvas and reused."""
+        from .help import UserGuide
+
+        if getattr(self, "user_guide", None) is None:
+            self.user_guide = UserGuide(self)
+        self.user_guide.show()
+        self.user_guide.raise_()
+        self.user_guide.activateWindow()
+
     def show_shortcuts(self) -> None:
         dialogs.show_info(self, "Keyboard shortcuts", "\n".join([
             "Ctrl+N  new empty network      Ctrl+Shift+N  new from template",
@@ -536,6 +548,7 @@ class MainWindow(QMainWindow):
             "Delete  delete the selection    Ctrl+A  select all",
             "F  fit the network to the window   Ctrl+L  tidy layout",
             "Mouse wheel: zoom · middle button or Space + drag: pan",
+            "F1  the user guide",
         ]))
 
     # --- settings ---------------------------------------------------------------------------------------

@@ -58,6 +58,8 @@ def test_bundle_holds_every_template_the_icon_and_the_desktop_file(app: Path) ->
     assert source, "no templates in resources/templates"
     assert sorted(p.name for p in bundled(app, "templates").glob("*.json")) == source
     assert bundled(app, "data", "digits.npz").is_file()
+    guide = app / "_internal" / "docs" / "user-guide.md"      # Help → User guide, with its pictures
+    assert guide.is_file() and (guide.parent / "screenshots" / "dashboard_gradients_lstm.png").is_file()
     assert (app / "cnnrnn-studio.png").is_file() and os.access(app / "install.sh", os.X_OK)
     desktop = (app / "cnnrnn-studio.desktop").read_text()
     assert "Exec=cnnrnn-studio gui %f" in desktop and "Icon=cnnrnn-studio" in desktop
