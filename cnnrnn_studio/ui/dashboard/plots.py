@@ -6,12 +6,15 @@ setData only when new events came in (STYLE rule 7; never a redraw per batch).
 
 from __future__ import annotations
 
+import time
+
 from PySide6.QtWidgets import QComboBox, QFileDialog, QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from .charts import BLUE, GREEN, GREY, ORANGE, PURPLE, RED, Chart
 from .history import RunHistory
 
-SECONDARY_EVERY = 4   # learning-rate and speed charts: every 4th refresh (~5 per second)
+SECONDARY_EVERY = 4   # learning-rate and speed charts: every 4th refresh (~4 per second)
+EPOCH_CURVES_HZ = 4   # per-epoch curves (loss per epoch, accuracy): at most 4 updates a second
 
 
 class LivePlots(QWidget):
@@ -22,6 +25,7 @@ class LivePlots(QWidget):
         self.refresh_count = 0        # refreshes that pushed new data to the curves (for the fps figure)
         self._seen_revision = -1
         self._seen_epoch_revision = -1
+        self._epoch_painted_at = 0.0
         self._frame = 0
         self._secondary_due = False
         self._task = None
@@ -110,6 +114,7 @@ class LivePlots(QWidget):
             chart.reset_data()
         self._seen_revision = -1
         self._seen_epoch_revision = -1
+        self._epoch_painted_at = 0.0
 
     def refresh(self, h: RunHistory) -> bool:
         """Push the history's new points to the curves; False when nothing changed since last time.
@@ -123,7 +128,13 @@ class LivePlots(QWidget):
         self.set_task(h.task)
         self.loss.set_curve("batch", h.batch_x.view(), h.batch_loss.view())
         self.loss.set_curve("smooth", h.batch_x.view(), h.batch_loss_smooth.view())
-        epoch_news = h.epoch_revision != self._seen_epoch_revision
+        now = time.perf_counter()
+        # Per-epoch curves: at most EPOCH_CURVES_HZ times a second (short epochs would otherwise
+        # repaint the accuracy chart at every frame), always when the run has ended.
+        epoch_news = h.epoch_revision != self._seen_epoch_revision and (
+            not h.active or now - self._epoch_painted_at >= 1.0 / EPOCH_CURVES_HZ)
+        if epoch_news:
+            self._epoch_painted_at = now
         self._frame += 1
         if epoch_news:
             self._seen_epoch_revision = h.epoch_revision
