@@ -23,9 +23,9 @@ def _fmt_int(n: int) -> str:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from .graph import summary_rows
-    from .project import load_project
+    from .project import load_project_or_template
 
-    p = load_project(args.project)
+    p = load_project_or_template(args.project)
     a = p.analyze()
     rows = summary_rows(p.graph, a)
     problems = list(a.problems)
@@ -62,7 +62,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             print(f"Error: {m}")
         if a.ok and not data_problems:
             print(f"The network is valid: {_fmt_int(a.total_params)} parameters, "
-                  f"{_fmt_int(a.total_macs)} multiply-adds per sample.")
+                  f"{_fmt_int(a.total_macs)} multiply-adds {a.macs_per}.")
     return 0 if a.ok and not data_problems else EXIT_INVALID
 
 
@@ -115,7 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = ap.add_subparsers(dest="command", metavar="COMMAND")
 
     c = sub.add_parser("check", help="check a project: shapes, parameters, multiply-adds and problems")
-    c.add_argument("project")
+    c.add_argument("project", help="a project file (or the id of a template, such as lenet5)")
     c.add_argument("--json", action="store_true", help="print one JSON object")
     c.add_argument("--no-data", action="store_true", help="do not load the dataset to check it fits")
     c.set_defaults(func=cmd_check)

@@ -17,7 +17,7 @@ def add_commands(sub) -> None:
     e = sub.add_parser(
         "export", help="export a network: verified ONNX, readable PyTorch code, a torchrun training folder",
         description="Export a project's network. Give one or more of --onnx, --python, --torchrun-script.")
-    e.add_argument("project", help="the project file (.json)")
+    e.add_argument("project", help="the project file (.json), or the id of a template")
     e.add_argument("--onnx", metavar="OUT.onnx", help="write one verified ONNX file")
     e.add_argument("--python", metavar="OUT.py", help="write the network as a standalone PyTorch module")
     e.add_argument("--torchrun-script", metavar="OUT_DIR",

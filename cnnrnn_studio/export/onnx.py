@@ -69,12 +69,12 @@ class ExportReport:
 
 
 def as_project(project: Any):
-    """A Project from a Project or a path to a project file."""
-    from ..project import Project, load_project
+    """A Project from a Project, a path to a project file, or a built-in template's id."""
+    from ..project import Project, load_project_or_template
 
     if isinstance(project, Project):
         return project
-    return load_project(project)
+    return load_project_or_template(project)
 
 
 def valid_lengths(graph, analysis, count: int = 3) -> list[int]:

@@ -66,6 +66,15 @@ class Analysis:
     def total_macs(self) -> int:
         return sum(self.macs.values())
 
+    @property
+    def macs_per(self) -> str:
+        """What the multiply-add count is per: a sample, or one time step where the length is open
+        (a variable time axis is counted once)."""
+        spec = self.input_spec
+        if spec is not None and None in tuple(spec.dims):
+            return "per time step of the input (its length is open)"
+        return "per sample"
+
     def problems_for(self, block_id: str) -> list[Problem]:
         return [p for p in self.problems if p.block_id == block_id]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,3 +45,12 @@ def load_template(template_id: str) -> Project:
 
 ORDER = ("digits_cnn", "lenet5", "resnet_block", "lstm_classifier", "cnn1d_classifier", "fcn_timeseries",
          "gru_forecaster", "crnn", "cnn_lstm_video", "text_lstm")
+
+
+def load_project_or_template(arg: str | os.PathLike) -> Project:
+    """A project file, or a built-in template named by its id (`digits_cnn`) when no such file
+    exists: what the command line's PROJECT argument takes."""
+    p = Path(arg)
+    if not p.exists() and str(arg) in {t.id for t in list_templates()}:
+        return load_template(str(arg))
+    return load_project(p)

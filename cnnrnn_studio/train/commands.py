@@ -40,12 +40,9 @@ def add_commands(subparsers) -> None:
 
 
 def _load(project_arg: str):
-    from ..project import list_templates, load_project, load_template
+    from ..project import load_project_or_template
 
-    p = Path(project_arg)
-    if not p.exists() and project_arg in {t.id for t in list_templates()}:
-        return load_template(project_arg)
-    return load_project(p)
+    return load_project_or_template(project_arg)
 
 
 def _clean(v: Any) -> Any:

@@ -68,7 +68,7 @@ class MessagePanel(QWidget):
         elif a.ok:
             w = len(a.warnings)
             self.status.setText(f"<span style='color:{t.ok}'>✔ The network is valid</span> — "
-                                f"{a.total_params:,} parameters, {a.total_macs:,} multiply-adds per sample"
+                                f"{a.total_params:,} parameters, {a.total_macs:,} multiply-adds {a.macs_per}"
                                 + (f"; {w} warning{'s' if w != 1 else ''}" if w else "") + ".")
         else:
             n = len(a.errors)

@@ -196,7 +196,7 @@ class ProjectForm(QWidget):
             self.summary.setText("The canvas is empty: drag an Input block from the palette to begin.")
         elif a.ok:
             self.summary.setText(f"<span style='color:{t.ok}'>✔ The network is valid</span>: "
-                                 f"{a.total_params:,} parameters, {a.total_macs:,} multiply-adds per sample.")
+                                 f"{a.total_params:,} parameters, {a.total_macs:,} multiply-adds {a.macs_per}.")
         else:
             n = len(a.errors)
             self.summary.setText(f"<span style='color:{t.error}'>{n} problem{'s' if n != 1 else ''}</span> "

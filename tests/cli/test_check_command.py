@@ -44,3 +44,14 @@ def test_broken_file_message_names_file_without_traceback(tmp_path):
     r = subprocess.run([sys.executable, "-m", "cnnrnn_studio.cli", "check", str(f)], capture_output=True, text=True)
     assert r.returncode == 1
     assert "broken.json" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_check_takes_a_template_id(capsys):
+    import json
+
+    from cnnrnn_studio import cli
+
+    assert cli.main(["check", "lenet5", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["total_params"] == 61706
+    assert cli.main(["check", "no_such_template_or_file"]) != 0
+    assert "no_such_template_or_file: the file does not exist" in capsys.readouterr().err

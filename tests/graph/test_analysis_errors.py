@@ -133,3 +133,10 @@ def test_variable_length_flatten_is_refused_with_alternative():
                       ("d", "Dense", {"out_features": 2}), OUT))
     p = next(p for p in a.errors if p.block_id == "f")
     assert "GlobalAvgPool" in p.message
+
+
+def test_the_multiply_add_count_says_what_it_is_per():
+    from cnnrnn_studio.project import load_template
+
+    assert load_template("lenet5").analyze().macs_per == "per sample"
+    assert "per time step" in load_template("fcn_timeseries").analyze().macs_per   # its length is open
