@@ -1,6 +1,6 @@
 """Export a network to ONE verified .onnx file.
 
-Exporter choice (see /work/shared/PITFALLS.md, checked again here with torch 2.13): the legacy
+Exporter choice (see the shared PITFALLS notes, checked again here with torch 2.13): the legacy
 TorchScript exporter (`dynamo=False`, opset 17, `dynamic_axes`) for every network. It writes
 RNN, LSTM and GRU as native ONNX ops with a free time axis (uni- and bidirectional, stacked),
 keeps the whole model in one file, and showed no state carried from one export to the next in
