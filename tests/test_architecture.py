@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 CORE = ["cnnrnn_studio", "cnnrnn_studio.blocks", "cnnrnn_studio.graph", "cnnrnn_studio.project",
+        "cnnrnn_studio.project.from_data",
         "cnnrnn_studio.compile", "cnnrnn_studio.data", "cnnrnn_studio.train", "cnnrnn_studio.export",
         "cnnrnn_studio.cli"]
 

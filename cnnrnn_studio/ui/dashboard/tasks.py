@@ -50,7 +50,10 @@ def settle_gui_thread() -> None:
     _settled = True
 
 
-class _Worker(QObject):
+class FunctionWorker(QObject):
+    """Calls ``fn()`` once when its thread starts: ``succeeded(result)`` or ``error(sentence)``,
+    then ``finished()`` always, so the thread ends whatever happened."""
+
     succeeded = Signal(object)
     error = Signal(str)
     finished = Signal()
@@ -63,8 +66,11 @@ class _Worker(QObject):
     def run(self) -> None:
         try:
             result = self._fn()
-        except Exception as e:  # noqa: BLE001 - every failure becomes a message, never a dead thread
-            log.exception("background task failed")
+        except BaseException as e:  # noqa: BLE001 - every failure becomes a message, never a dead thread
+            if isinstance(e, Exception):
+                log.exception("background work failed")
+            else:
+                log.error("background work interrupted: %r", e)
             self.error.emit(plain_message(e))
         else:
             self.succeeded.emit(result)
@@ -138,7 +144,7 @@ class BackgroundTask(WorkerThread):
     failed = Signal(str)
 
     def __init__(self, fn: Callable[[], Any], parent: QObject | None = None):
-        worker = _Worker(fn)
+        worker = FunctionWorker(fn)
         super().__init__(worker, parent)
         worker.succeeded.connect(self.done)
         worker.error.connect(self.failed)

@@ -10,31 +10,23 @@ a slot on the worker could not run while its loop runs, and QThread.terminate() 
 
 from __future__ import annotations
 
-import logging
 import time
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QObject, Signal
 
-from .tasks import WorkerThread, plain_message
-
-log = logging.getLogger(__name__)
+from .tasks import FunctionWorker, WorkerThread
 
 
-class TrainingWorker(QObject):
-    """Runs ``engine.train(project, listener=..., control=..., **options)`` once, on its thread."""
+class TrainingWorker(FunctionWorker):
+    """Runs ``engine.train(project, listener=..., control=..., **options)`` once, on its thread;
+    ``succeeded`` carries the engine's Run, ``event_emitted`` every engine event as it happens."""
 
     event_emitted = Signal(object)   # (perf_counter when the engine emitted it, event)
-    run_returned = Signal(object)    # the engine's Run
-    error = Signal(str)              # a sentence for the person
-    finished = Signal()
 
     def __init__(self, engine, project, control, options: dict[str, Any]):
-        super().__init__()
-        self._engine = engine
-        self._project = project
-        self._control = control
-        self._options = dict(options)
+        options = dict(options)
+        super().__init__(lambda: engine.train(project, listener=self._listen, control=control, **options))
 
     def _listen(self, event: Any) -> None:
         # On the training thread: as little Python as possible (the engine already throttles
@@ -46,22 +38,6 @@ class TrainingWorker(QObject):
 
     # The Gradient flow view shows the per-time-step input gradients: ask the engine for them.
     _listen.wants_time_grads = True
-
-    @Slot()
-    def run(self) -> None:
-        try:
-            result = self._engine.train(self._project, listener=self._listen, control=self._control,
-                                        **self._options)
-        except BaseException as e:  # noqa: BLE001 - a failure is a message; the thread always ends
-            if not isinstance(e, Exception):
-                log.error("training interrupted: %r", e)
-            else:
-                log.exception("training failed")
-            self.error.emit(plain_message(e))
-        else:
-            self.run_returned.emit(result)
-        finally:
-            self.finished.emit()
 
 
 class TrainingSession(WorkerThread):
@@ -81,7 +57,7 @@ class TrainingSession(WorkerThread):
         super().__init__(worker, parent, name="training")
         self.control = control
         worker.event_emitted.connect(self.event_received)
-        worker.run_returned.connect(self.run_returned)
+        worker.succeeded.connect(self.run_returned)
         worker.error.connect(self.error)
 
     def stop(self) -> None:
