@@ -89,6 +89,7 @@ class Chart(pg.PlotWidget):
         self.curves: dict[str, pg.PlotDataItem] = {}
         self._names: dict[str, str] = {}
         self._data: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._extent: dict[str, tuple[float, float, float, float] | None] = {}   # finite x/y min and max
         self._visible: dict[str, bool] = {}
         self._log_y = log_y
         # A rate or a learning rate reads best from 0 (a constant one would otherwise fill the chart
@@ -141,6 +142,9 @@ class Chart(pg.PlotWidget):
             n = min(len(x), len(y))
             x, y = x[:n], y[:n]
         self._data[key] = (x, y)
+        ok = np.isfinite(x) & np.isfinite(y)  # the extent once per new data, not at every fit()
+        self._extent[key] = ((float(x[ok].min()), float(x[ok].max()), float(y[ok].min()), float(y[ok].max()))
+                             if ok.any() else None)
         if self._log_y:  # log10 of 0 or NaN cannot be drawn: leave a gap instead of a warning
             y = np.where(y > 0, y, np.nan)
         self.curves[key].setData(x, y, connect="finite")
@@ -148,19 +152,10 @@ class Chart(pg.PlotWidget):
             self.fit()
 
     def _bounds(self) -> tuple[float, float, float, float] | None:
-        xs_lo, xs_hi, ys_lo, ys_hi = [], [], [], []
-        for k, (x, y) in self._data.items():
-            if not self._visible.get(k) or not len(x):
-                continue
-            ok = np.isfinite(x) & np.isfinite(y)
-            if ok.any():
-                xs_lo.append(x[ok].min())
-                xs_hi.append(x[ok].max())
-                ys_lo.append(y[ok].min())
-                ys_hi.append(y[ok].max())
-        if not xs_lo:
+        ext = [e for k, e in self._extent.items() if e is not None and self._visible.get(k)]
+        if not ext:
             return None
-        return float(min(xs_lo)), float(max(xs_hi)), float(min(ys_lo)), float(max(ys_hi))
+        return (min(e[0] for e in ext), max(e[1] for e in ext), min(e[2] for e in ext), max(e[3] for e in ext))
 
     def fit(self) -> None:
         """Bring every point into view, changing the range only when the data left it or shrank to a
@@ -219,20 +214,13 @@ class Chart(pg.PlotWidget):
         else:
             self.legend.removeItem(curve)
 
-    def rename(self, key: str, name: str) -> None:
-        self._names[key] = name
-        curve = self.curves[key]
-        curve.opts["name"] = name
-        if self._visible.get(key):
-            self.legend.removeItem(curve)
-            self.legend.addItem(curve, name)
-
     def remove_curve(self, key: str) -> None:
         curve = self.curves.pop(key)
         self.legend.removeItem(curve)
         self.getPlotItem().removeItem(curve)
         self._names.pop(key, None)
         self._data.pop(key, None)
+        self._extent.pop(key, None)
         self._visible.pop(key, None)
 
     def clear_curves(self) -> None:

@@ -47,7 +47,6 @@ _BANNER_OK = "QLabel { background: #e6f4ea; border: 1px solid #80b890; padding: 
 class TrainingDashboard(QWidget):
     training_started = Signal()
     training_finished = Signal(str)     # the run folder ('' when the run never got one)
-    editing_locked = Signal(bool)       # True: the editor should block graph edits
     weights_loaded = Signal(str)        # load this run folder's weights into the canvas model
     run_opened = Signal(str)
 
@@ -60,12 +59,9 @@ class TrainingDashboard(QWidget):
         self.session: TrainingSession | None = None
         self.last_run = None                 # the engine's Run of the last run that finished here
         self.default_device = "auto"         # where to train when the project does not say (the settings)
-        self.lock_editing_while_training = False  # the run trains a snapshot, so edits are safe
-        self.run_out: Path | None = None     # where the next run's folder goes (None: the engine's default)
         self._error_shown = False
         self._stop_requested = False
         self._memory_checked = 0.0
-        self._open_task: BackgroundTask | None = None
         self._preview_pending = False
 
         # --- controls ------------------------------------------------------------------------
@@ -209,8 +205,6 @@ class TrainingDashboard(QWidget):
             self._show_banner("Choose a dataset for this project before training.", _BANNER_ERROR)
             return False
         options: dict[str, Any] = {"epochs": self.epochs.value(), "device": self.device.currentData()}
-        if self.run_out is not None:
-            options["out"] = Path(self.run_out) / f"run-{time.strftime('%Y%m%d-%H%M%S')}-{int(time.time() * 1000) % 1000:03d}"
         options.update(overrides)
         frozen = snapshot(self.project)  # edits made from now on do not reach this run
 
@@ -234,8 +228,6 @@ class TrainingDashboard(QWidget):
         session.start()
         self._timer.start()
         self._update_controls()
-        if self.lock_editing_while_training:
-            self.editing_locked.emit(True)
         self.training_started.emit()
         if self.tabs.currentWidget() not in (self.plots, self.gradients):  # a new run: show it live
             self.tabs.setCurrentWidget(self.plots)
@@ -303,7 +295,6 @@ class TrainingDashboard(QWidget):
         self.history.add(event, at)
         if name == "RunStarted":
             settle_gui_thread()  # torch is loaded now: keep this thread off the training thread's cores
-            self.plots.set_task(self.history.task)
             text = str(getattr(event, "device_name", "") or getattr(event, "device", ""))
             self.device_label.setText(text)
             self.device_label.setToolTip(f"{text}\n{event.n_train:,} training, {event.n_val:,} validation and "
@@ -327,9 +318,7 @@ class TrainingDashboard(QWidget):
         self.last_run = run
         try:
             self.results.show_run(run)
-            summary = run.summary or {}
-            self.try_it.set_model(run.model, getattr(run, "dataset", None), summary.get("task", self.history.task),
-                                  summary.get("class_names"), source=f"run {Path(run.folder).name}")
+            self._try_run(run, getattr(run, "dataset", None), self.history.task)
         except Exception as e:  # noqa: BLE001 - a view that cannot show a run must not take the app down
             log.exception("showing the run failed")
             self._show_banner(f"The run finished, but its results cannot be shown: {plain_message(e)}", _BANNER_ERROR)
@@ -337,9 +326,7 @@ class TrainingDashboard(QWidget):
     @Slot(str)
     def _on_error(self, message: str) -> None:
         if self.history.state != "failed":
-            self.history.state = "failed"
-            self.history.message = message
-            self.history.revision += 1
+            self.history.end("failed", message)
         self._show_failure(message)
 
     @Slot()
@@ -351,7 +338,7 @@ class TrainingDashboard(QWidget):
         self._tick()
         h = self.history
         if h.state in ("running", "paused", "starting"):  # the engine ended without a final event
-            h.state = "stopped" if self._stop_requested else "finished"
+            h.end("stopped" if self._stop_requested else "finished")
         if h.state == "finished":
             self._show_banner(f"Training finished: {self._score_text()}", _BANNER_OK)
             self.state_label.setText("Finished.")
@@ -366,8 +353,6 @@ class TrainingDashboard(QWidget):
             self.state_label.setText("Stopped by a problem.")
         self.runs.busy_run = None
         self.runs.refresh()
-        if self.lock_editing_while_training:
-            self.editing_locked.emit(False)
         self._update_controls()
         self.training_finished.emit(h.run_dir or "")
 
@@ -432,7 +417,7 @@ class TrainingDashboard(QWidget):
         task = BackgroundTask(lambda: engine.load_run(run_dir))
         task.done.connect(self._run_loaded)
         task.failed.connect(lambda msg: self._show_banner(f"The run cannot be opened: {msg}", _BANNER_ERROR))
-        self._open_task = task.start()
+        task.start()
         self.state_label.setText("Opening the run…")
 
     def _run_loaded(self, run) -> None:
@@ -442,21 +427,25 @@ class TrainingDashboard(QWidget):
             self.plots.clear()
             self.gradients.clear()
         self.results.show_run(run)
-        summary = run.summary or {}
-        self.try_it.set_model(run.model, None, summary.get("task", "classification"), summary.get("class_names"),
-                              source=f"run {Path(run.folder).name}")
+        self._try_run(run, None)
+        # The run's test samples (for Results' gallery and for Try it): loaded once, in the background.
         engine = self.engine
         ds_task = BackgroundTask(lambda: engine.load_run_dataset(run))
         ds_task.done.connect(lambda ds, r=run: self._opened_dataset(r, ds))
-        self._open_task = ds_task.start()
+        ds_task.failed.connect(lambda msg, r=run: self.results.dataset_failed(r, msg))
+        ds_task.start()
         self.tabs.setCurrentWidget(self.results)
         self.run_opened.emit(str(run.folder))
 
     def _opened_dataset(self, run, dataset) -> None:
+        self.results.set_dataset(run, dataset)
         if self.try_it.model is run.model:
-            summary = run.summary or {}
-            self.try_it.set_model(run.model, dataset, summary.get("task", "classification"),
-                                  summary.get("class_names"), source=f"run {Path(run.folder).name}")
+            self._try_run(run, dataset)
+
+    def _try_run(self, run, dataset, default_task: str = "classification") -> None:
+        summary = run.summary or {}
+        self.try_it.set_model(run.model, dataset, summary.get("task", default_task), summary.get("class_names"),
+                              source=f"run {Path(run.folder).name}")
 
     def compare_runs(self, run_dirs: list[str]) -> None:
         self.compare.set_runs(list(run_dirs))

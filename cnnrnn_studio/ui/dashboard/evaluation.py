@@ -10,7 +10,6 @@ from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
 from .confusion import ConfusionView
 from .engine import Engine
 from .regression import RegressionView
-from .tasks import BackgroundTask
 
 
 def run_headline(run) -> str:
@@ -33,7 +32,6 @@ class EvaluationPanel(QWidget):
         super().__init__(parent)
         self.engine = engine or Engine()
         self.run = None
-        self._task: BackgroundTask | None = None
         self.headline = QLabel("Results appear here when a run finishes (or when you open one in Runs).")
         self.headline.setWordWrap(True)
         self.confusion = ConfusionView()
@@ -62,18 +60,9 @@ class EvaluationPanel(QWidget):
         else:
             self.confusion.set_evaluation(ev, dataset, (run.summary or {}).get("class_names"))
             self.stack.setCurrentWidget(self.confusion)
-        if dataset is None:
-            self._load_dataset(run)
 
-    def _load_dataset(self, run) -> None:
-        """The test samples behind the scores (for the gallery and the forecast) load in the background."""
-        engine = self.engine
-        task = BackgroundTask(lambda: engine.load_run_dataset(run))
-        task.done.connect(lambda ds, r=run: self._dataset_loaded(r, ds))
-        task.failed.connect(lambda msg, r=run: self._dataset_failed(r, msg))
-        self._task = task.start()
-
-    def _dataset_loaded(self, run, dataset) -> None:
+    def set_dataset(self, run, dataset) -> None:
+        """The test samples behind the scores (the gallery, the forecast), once they are loaded."""
         if run is not self.run:
             return
         run.dataset = dataset
@@ -82,9 +71,6 @@ class EvaluationPanel(QWidget):
         else:
             self.confusion.set_dataset(dataset)
 
-    def _dataset_failed(self, run, message: str) -> None:
+    def dataset_failed(self, run, message: str) -> None:
         if run is self.run:
             self.headline.setText(self.headline.text() + f"\nThe test samples cannot be shown: {message}")
-
-    def wait(self, timeout_ms: int = 30000) -> bool:
-        return self._task.wait(timeout_ms) if self._task is not None else True

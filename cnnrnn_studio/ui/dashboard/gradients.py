@@ -74,9 +74,9 @@ class GradientFlowView(QWidget):
             w.setVisible(False)
 
     def refresh(self, h: RunHistory) -> bool:
-        if h.revision == self._seen_revision:
+        if h.epoch_revision == self._seen_revision:  # gradients change only when an epoch ends
             return False
-        self._seen_revision = h.revision
+        self._seen_revision = h.epoch_revision
         self.show_norms(h.grad_norms)
         self.show_time_grads(h.time_grads)
         return True

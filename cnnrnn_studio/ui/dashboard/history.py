@@ -87,7 +87,6 @@ class RunHistory:
         self.val_accuracy = Series()
         self.val_mae = Series()
         self.val_rmse = Series()
-        self.epoch_seconds = Series()
         self.epoch_sps = Series()
         self.grad_norms: dict[str, list[tuple[int, float]]] = {}
         self.time_grads: list[tuple[int, list[float]]] = []   # (epoch, |dloss/dx_t| for each step t)
@@ -152,7 +151,6 @@ class RunHistory:
         self.val_accuracy.append(_num(ev.val_accuracy))
         self.val_mae.append(_num(ev.val_mae))
         self.val_rmse.append(_num(ev.val_rmse))
-        self.epoch_seconds.append(_num(ev.seconds))
         self.epoch_sps.append(_num(ev.samples_per_s))
         for block, value in (ev.grad_norms or {}).items():
             self.grad_norms.setdefault(str(block), []).append((int(ev.epoch), float(value)))
@@ -171,23 +169,26 @@ class RunHistory:
         self._paused_at = None
 
     def _on_Finished(self, ev, at: float) -> None:
-        self._end(at)
         self.summary = dict(getattr(ev, "summary", None) or {})
         self.run_dir = str(ev.run_dir) if getattr(ev, "run_dir", None) else self.run_dir
-        self.state = "stopped" if getattr(ev, "stopped_by_user", False) else "finished"
+        self.end("stopped" if getattr(ev, "stopped_by_user", False) else "finished", at=at)
 
     def _on_Failed(self, ev, at: float) -> None:
-        self._end(at)
-        self.message = str(ev.message)
         if getattr(ev, "run_dir", None):
             self.run_dir = str(ev.run_dir)
-        self.state = "failed"
+        self.end("failed", str(ev.message), at=at)
 
-    def _end(self, at: float) -> None:
+    def end(self, state: str, message: str | None = None, at: float | None = None) -> None:
+        """The run is over (its final event, or the thread ended without one): the clock stops."""
+        at = time.perf_counter() if at is None else at
         if self._paused_at is not None:
             self._paused_total += max(0.0, at - self._paused_at)
             self._paused_at = None
         self.ended_at = at
+        self.state = state
+        if message is not None:
+            self.message = message
+        self.revision += 1
 
     # --- reading --------------------------------------------------------------------------
     @property
@@ -246,7 +247,7 @@ def history_from_metrics(rows: list[dict], task: str | None = None) -> RunHistor
     h.state = "finished"
     columns = (("epoch", h.epoch_x), ("train_loss", h.train_loss), ("val_loss", h.val_loss),
                ("train_accuracy", h.train_accuracy), ("val_accuracy", h.val_accuracy), ("val_mae", h.val_mae),
-               ("val_rmse", h.val_rmse), ("samples_per_s", h.epoch_sps), ("seconds", h.epoch_seconds))
+               ("val_rmse", h.val_rmse), ("samples_per_s", h.epoch_sps))
     for r in rows:
         for name, series in columns:
             series.append(_as_float(r.get(name)))

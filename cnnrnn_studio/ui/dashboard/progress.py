@@ -43,12 +43,14 @@ class Bar(QWidget):
         return QSize(60, self.fontMetrics().height() + 8)
 
     def setRange(self, minimum: int, maximum: int) -> None:  # noqa: N802 - QProgressBar's name
-        self._maximum = max(1, int(maximum))
-        self.update()
+        if max(1, int(maximum)) != self._maximum:
+            self._maximum = max(1, int(maximum))
+            self.update()
 
     def setValue(self, value: int) -> None:  # noqa: N802
-        self._value = int(value)
-        self.update()
+        if int(value) != self._value:
+            self._value = int(value)
+            self.update()
 
     def value(self) -> int:
         return self._value
@@ -144,30 +146,18 @@ class ProgressPanel(QWidget):
         if h.started_at is None:
             return
         epochs = max(1, h.epochs)
-        _set_bar(self.epoch_bar, epochs, min(epochs, max(0, h.epoch if h.active else len(h.epoch_x))))
+        self.epoch_bar.setRange(0, epochs)   # the widgets repaint only what changed
+        self.epoch_bar.setValue(min(epochs, max(0, h.epoch if h.active else len(h.epoch_x))))
         batches = max(1, h.batches_per_epoch)
-        _set_bar(self.batch_bar, batches, min(batches, h.batch))
-        _set_text(self.elapsed, f"Elapsed {fmt_duration(h.elapsed(now))}")
+        self.batch_bar.setRange(0, batches)
+        self.batch_bar.setValue(min(batches, h.batch))
+        self.elapsed.setText(f"Elapsed {fmt_duration(h.elapsed(now))}")
         if h.active:
-            _set_text(self.eta, "Left " + ("(paused)" if h.state == "paused" else fmt_duration(h.eta(now))))
+            self.eta.setText("Left " + ("(paused)" if h.state == "paused" else fmt_duration(h.eta(now))))
         else:
-            _set_text(self.eta, "Left 0:00" if h.state == "finished" else "Left –")
+            self.eta.setText("Left 0:00" if h.state == "finished" else "Left –")
         sps = h.samples_per_s
-        _set_text(self.speed, f"{sps:,.0f} samples/s" if math.isfinite(sps) else "– samples/s")
-
-
-# Called 20 times a second: touch a widget only when what it shows changes (each call into Qt
-# costs the GUI thread, and a repaint more).
-def _set_bar(bar: Bar, maximum: int, value: int) -> None:
-    if bar.maximum() != maximum:
-        bar.setRange(0, maximum)
-    if bar.value() != value:
-        bar.setValue(value)
-
-
-def _set_text(label: _Fixed, text: str) -> None:
-    if label.text() != text:
-        label.setText(text)
+        self.speed.setText(f"{sps:,.0f} samples/s" if math.isfinite(sps) else "– samples/s")
 
 
 def memory_text(device: str | None) -> str:

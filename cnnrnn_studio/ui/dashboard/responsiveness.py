@@ -32,7 +32,6 @@ import numpy as np
 from PySide6.QtCore import QElapsedTimer, QEvent, QEventLoop, QObject, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QStackedWidget, QWidget
 
-from .engine import Engine as dashboard_engine
 from .engine import snapshot
 
 PROBE_MS = 10
@@ -159,23 +158,22 @@ def measure(dashboard, project, seconds: float = 10.0) -> dict:
     if dashboard.is_training():
         raise RuntimeError("measure() needs an idle dashboard: a run is training")
     tmp = Path(tempfile.mkdtemp(prefix="cnnrnn-responsiveness-"))
-    saved_out, saved_project = dashboard.run_out, dashboard.project
+    saved_project = dashboard.project
     probe = _LatenessProbe()
     painter = _PaintCounter()
     viewport = None
     try:
-        frozen = snapshot(project)
-        project_file = Path(project.path) if project.path and Path(project.path).is_file() else frozen.save(tmp / "p.json")
+        project_file = (Path(project.path) if project.path and Path(project.path).is_file()
+                        else snapshot(project).save(tmp / "p.json"))
         # 1. the headless CLI, first half (the machine's load may drift: it runs before AND after)
         head = cli_epoch_speeds(project_file, tmp / "cli-a", seconds / 2, MANY_EPOCHS)
         # 2. the GUI run
         dashboard.set_project(project)
         _show(dashboard)
-        dashboard.run_out = tmp
         viewport = dashboard.plots.loss.viewport()  # pyqtgraph may replace it before the first show
         viewport.installEventFilter(painter)
         probe.start()
-        if not dashboard.start_training(epochs=_epochs_for(head, seconds, frozen)):
+        if not dashboard.start_training(epochs=_epochs_for(head, seconds, tmp / "cli-a"), out=tmp / "gui-run"):
             raise RuntimeError("the dashboard did not start training: " + dashboard.banner.text())
         h = dashboard.history
         if not _spin_until(lambda: len(h.progress_times) >= 2 or not dashboard.is_training(), 300):
@@ -201,7 +199,6 @@ def measure(dashboard, project, seconds: float = 10.0) -> dict:
             viewport.removeEventFilter(painter)
         if dashboard.is_training():
             dashboard.request_stop_and_wait(60000)
-        dashboard.run_out = saved_out
         if saved_project is not None and saved_project is not project:
             dashboard.set_project(saved_project)
         shutil.rmtree(tmp, ignore_errors=True)
@@ -223,13 +220,14 @@ def measure(dashboard, project, seconds: float = 10.0) -> dict:
     }
 
 
-def _epochs_for(cli_speeds: list[float], seconds: float, project) -> int:
+def _epochs_for(cli_speeds: list[float], seconds: float, cli_run: Path) -> int:
     """Enough epochs to train through the measured window (a real run's epoch count, so the
-    charts' x axis is laid out as the person sees it), capped where the charts stop fixing it."""
+    charts' x axis is laid out as the person sees it), capped where the charts stop fixing it.
+    The training-set size comes from the headless run's summary, written before its first epoch."""
     typical = _typical(cli_speeds)
     try:
-        n = len(dashboard_engine().load_project_dataset(project).train)
-    except Exception:  # noqa: BLE001 - the count is only a hint for the charts
+        n = int(json.loads((cli_run / "summary.json").read_text(encoding="utf-8"))["n_train"])
+    except (OSError, ValueError, KeyError, TypeError):  # the count is only a hint for the charts
         n = 0
     if not typical or not n:
         return MANY_EPOCHS
