@@ -1,4 +1,5 @@
-"""Where the app's own files (templates, built-in data, icons) live.
+"""Where the app's own files (templates, built-in data, icons) live, and where it keeps the
+person's (autosaves, runs of unsaved projects, settings).
 
 Works from a source checkout, an installed package and a PyInstaller bundle alike; nothing
 assumes a source checkout.
@@ -10,6 +11,20 @@ import os
 import sys
 from functools import lru_cache
 from pathlib import Path
+
+
+APP_NAME = "CNN-RNN Studio"
+USER_GUIDE = "user-guide.md"   # in docs_dir()
+
+
+def data_dir() -> Path:
+    """The app's folder in the person's data folder (CNNRNN_STUDIO_DATA_DIR overrides it)."""
+    override = os.environ.get("CNNRNN_STUDIO_DATA_DIR")
+    if override:
+        return Path(override)
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
 
 
 @lru_cache(maxsize=1)
@@ -40,6 +55,6 @@ def docs_dir() -> Path | None:
         candidates.append(Path(getattr(sys, "_MEIPASS", Path(sys.executable).parent)) / "docs")
     candidates.append(Path(__file__).resolve().parent.parent / "docs")
     for c in candidates:
-        if (c / "user-guide.md").is_file():
+        if (c / USER_GUIDE).is_file():
             return c
     return None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .base import BlockSpec, Param, ShapeError, TensorSpec
-from .rules import P_BIAS, need_kind, p_kernel, p_stride, per_axis, prod, steps, window_out
+from .rules import P_BIAS, need_kind, p_kernel, p_stride, per_axis, prod, window_out
 
 CONV_PARAMS = (
     Param("out_channels", "int", 16, "Filters", "How many different patterns this layer learns to detect (output channels).", min=1, max=65536),

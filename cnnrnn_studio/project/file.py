@@ -95,6 +95,10 @@ class Project:
             d.setdefault(k, copy.deepcopy(v))
         return d
 
+    def copy(self) -> "Project":
+        """An independent copy (same file path): a snapshot that later edits do not reach."""
+        return Project.from_dict(self.to_dict(), path=self.path)
+
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2) + "\n"
 

@@ -35,8 +35,6 @@ from .templates import load_template
 
 DENSE = "dense"  # the one proposal built from blocks (no template fits a plain table)
 
-# Blocks that keep the number of features: the last Dense may sit behind them.
-_SAME_SIZE = {"ReLU", "LeakyReLU", "Tanh", "Sigmoid", "GELU", "Softmax", "Dropout", "BatchNorm", "LayerNorm"}
 
 IMAGE_SIZES = (16, 28, 32, 48, 64, 96, 128)  # square sizes the wizard offers, in pixels
 CSV_MODES = ("table", "timeseries", "text")
@@ -143,29 +141,13 @@ def outputs_wanted(dataset: Any) -> int:
     return int(dataset.n_outputs or 1)
 
 
-def vocabulary_size(dataset: Any) -> int:
-    """Word ids the data uses: the vocabulary's length, or more if an id in the data goes beyond it."""
-    size = len(dataset.vocab) if dataset.vocab else 0
-    for split in (dataset.train, dataset.val, dataset.test):
-        for x in (split.x if isinstance(split.x, list) else [split.x]):
-            if x.numel():
-                size = max(size, int(x.max()) + 1)
-    return size
-
-
 def last_dense(graph: Graph, output_id: str) -> str | None:
-    """The Dense that decides how many numbers reach the Output (looking past ReLU, Dropout ...)."""
-    preds = graph.inputs_of(output_id)
-    bid = preds[0] if preds else None
-    while bid is not None:
-        btype = graph.block(bid).type
-        if btype == "Dense":
-            return bid
-        if btype not in _SAME_SIZE:
-            return None
-        preds = graph.inputs_of(bid)
-        bid = preds[0] if preds else None
-    return None
+    """The Dense that decides how many numbers reach the Output (looking past ReLU, Dropout ...):
+    the block the data-fit check names, when it is a Dense."""
+    from ..train.fit import size_source
+
+    src = size_source(graph, output_id)
+    return src[0] if src is not None and src[1] == "Dense" else None
 
 
 def adapt(project: Project, dataset: Any) -> list[str]:
@@ -188,7 +170,9 @@ def adapt(project: Project, dataset: Any) -> list[str]:
                     else f"{want} number{'s' if want != 1 else ''} to predict")
             changes.append(f"the last Dense '{dense}' gives {what}")
     if dataset.kind == "tokens":
-        vocab = vocabulary_size(dataset)
+        from ..train.fit import vocab_size
+
+        vocab = vocab_size(dataset)
         for eid in g.of_type("Embedding"):
             g.set_param(eid, "num_embeddings", max(vocab, 2))
             changes.append(f"the Embedding '{eid}' has room for the {vocab:,} words of the vocabulary")
@@ -224,21 +208,15 @@ def absolute_section(section: dict, base_dir: str | os.PathLike | None) -> dict:
     return out
 
 
-def load_section(section: dict, base_dir: str | os.PathLike | None = None, *, seed: int = 0,
-                 validation_split: float = 0.2):
-    """load_dataset for a dataset section (a DataError in plain words if it cannot be read)."""
-    from ..data import load_dataset
-
-    return load_dataset(section, base_dir, seed=seed, validation_split=validation_split)
-
-
 # --- proposing -------------------------------------------------------------------------------------------
 def propose_all(dataset_section: dict, base_dir: str | os.PathLike | None = None, *, dataset: Any = None,
                 validation_split: float = 0.2, seed: int = 0) -> list[Proposal]:
     """Every suitable network tried on the data, the recommended one first (see `Proposal`)."""
     section = absolute_section(dataset_section, base_dir)
     if dataset is None:
-        dataset = load_section(section, seed=seed, validation_split=validation_split)
+        from ..data import load_dataset
+
+        dataset = load_dataset(section, None, seed=seed, validation_split=validation_split)
     out = []
     for choice in network_choices(dataset):
         project = _base_project(choice)
@@ -307,9 +285,12 @@ def _describe(dataset: Any, choice: Choice, changes: list[str]) -> list[str]:
             f"Adapted to your data: {'; '.join(changes)}."]
 
 
+KIND_WORDS = {"vector": "a row of numbers", "image": "an image", "sequence": "a sequence over time",
+              "image_sequence": "a clip of images", "tokens": "a text (word ids)"}
+
+
 def _kind_words(kind: str) -> str:
-    return {"vector": "a row of numbers", "image": "an image", "sequence": "a sequence over time",
-            "image_sequence": "a clip of images", "tokens": "a text (word ids)"}.get(kind, kind)
+    return KIND_WORDS.get(kind, kind)
 
 
 # --- helpers for the wizard ------------------------------------------------------------------------------
@@ -403,16 +384,16 @@ def image_folder_defaults(folder: str | os.PathLike, look_at: int = 12) -> dict:
     import numpy as np
     from PIL import Image
 
-    from ..data.image_folder import IMAGE_OPTIONS, IMAGE_SUFFIXES
+    from ..data.errors import DataError
+    from ..data.image_folder import IMAGE_OPTIONS, class_folders, image_files
 
-    root = Path(folder)
     files: list[Path] = []
-    try:
-        for sub in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
-            files += sorted(f for f in sub.iterdir() if f.suffix.lower() in IMAGE_SUFFIXES)[:3]
+    try:  # the loader's own listing: the same folders and pictures it will read
+        for sub in class_folders(Path(folder)):
+            files += image_files(sub)[:3]
             if len(files) >= look_at:
                 break
-    except OSError:
+    except (OSError, DataError):
         return copy.deepcopy(IMAGE_OPTIONS)
     sides, colour = [], False
     for f in files[:look_at]:
@@ -450,16 +431,6 @@ def describe_source(path: str | os.PathLike) -> tuple[str, Any]:
     if fmt == "image_folder":
         return fmt, image_folder_defaults(p)
     return fmt, None
-
-
-def default_section(path: str | os.PathLike, fmt: str, info: Any) -> dict:
-    """The dataset section with the detected defaults (see describe_source)."""
-    if fmt == "csv":
-        return csv_section(path, info, info.mode, info.label_index)
-    section = {"kind": "file", "format": fmt, "train": str(path)}
-    if fmt == "image_folder" and info:
-        section.update(copy.deepcopy(info))
-    return section
 
 
 def supports_test_share(section: dict) -> bool:

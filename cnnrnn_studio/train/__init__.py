@@ -14,7 +14,6 @@ import sys as _sys
 import types as _types
 
 import os
-from pathlib import Path
 from typing import Any
 
 from . import events

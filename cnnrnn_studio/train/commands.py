@@ -12,7 +12,6 @@ import math
 import signal
 import sys
 import threading
-from pathlib import Path
 from typing import Any
 
 

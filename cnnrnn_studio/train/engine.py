@@ -339,7 +339,6 @@ class Trainer:
         torch.manual_seed(cfg.seed)
         model = project.build_model().to(device)
         self.model = model
-        self.input_kind = analysis.input_spec.kind if analysis.input_spec is not None else None
         gen = torch.Generator().manual_seed(cfg.seed)
 
         # Data: whole splits on the device when they fit, else pinned host memory and per-batch copies.
@@ -354,6 +353,14 @@ class Trainer:
             splits[name] = (_to_device(s, device, regression) if self.data_on_device
                             else _pinned(s, regression))
         self.train_split, self.val_split, self.test_split = splits["train"], splits["val"], splits["test"]
+        # A few samples whose per-time-step input gradients are measured each epoch, for a
+        # listener that asks (the Gradient flow view); picked and moved to the device once.
+        self._time_probe = None
+        spec = analysis.input_spec
+        if self.emit.wants("wants_time_grads") and spec is not None and spec.kind in time_gradients.TIME_KINDS:
+            batch = time_gradients.first_samples(self.val_split if len(self.val_split) else self.train_split)
+            if batch is not None:
+                self._time_probe = (batch[0].to(device), batch[1].to(device))
 
         # Mixed precision: CUDA only; bf16 where the GPU has it (no scaler needed), else fp16 + GradScaler.
         self.autocast = None
@@ -495,15 +502,10 @@ class Trainer:
         return run
 
     def _time_grads(self, loss_fn) -> list[float] | None:
-        """Per-time-step input gradients on a few samples, for the Gradient flow view (only when
-        someone listens: the CLI alone has no use for them)."""
-        if not self.emit.wants("wants_time_grads") or self.input_kind not in time_gradients.TIME_KINDS:
+        """Per-time-step input gradients on the probe samples (None when nobody asked)."""
+        if self._time_probe is None:
             return None
-        batch = time_gradients.first_samples(self.val_split if len(self.val_split) else self.train_split)
-        if batch is None:
-            return None
-        x, y = batch
-        return time_gradients.time_gradients(self.model, x.to(self.device), y.to(self.device), loss_fn)
+        return time_gradients.time_gradients(self.model, *self._time_probe, loss_fn)
 
     # --- one pass over the training data --------------------------------------------------------
     def _batches(self, gen: torch.Generator) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:

@@ -11,7 +11,7 @@ from typing import Any
 from ..errors import StudioError
 
 # Blocks that keep the number of features, so the size the Output sees comes from further back.
-_SAME_SIZE = {"ReLU", "LeakyReLU", "Tanh", "Sigmoid", "GELU", "Softmax", "Dropout", "BatchNorm", "LayerNorm"}
+SAME_SIZE = {"ReLU", "LeakyReLU", "Tanh", "Sigmoid", "GELU", "Softmax", "Dropout", "BatchNorm", "LayerNorm"}
 
 
 class DatasetError(StudioError):
@@ -53,13 +53,13 @@ def _kind(kind: str) -> str:
     return kind.replace("_", " ")
 
 
-def _size_source(graph, analysis, output_id: str) -> tuple[str, str] | None:
+def size_source(graph, output_id: str) -> tuple[str, str] | None:
     """The block that decides how many numbers reach the Output, and its type."""
     preds = graph.inputs_of(output_id)
     bid = preds[0] if preds else None
     while bid is not None:
         btype = graph.block(bid).type
-        if btype not in _SAME_SIZE:
+        if btype not in SAME_SIZE:
             return bid, btype
         preds = graph.inputs_of(bid)
         bid = preds[0] if preds else None
@@ -128,7 +128,7 @@ def fit_problems(project, dataset: Any) -> list[str]:
             if want and got != want:
                 what = (f"{want} classes" if dataset.task == "classification"
                         else f"{want} target{'s' if want != 1 else ''} to predict")
-                src = _size_source(graph, a, a.output_id)
+                src = size_source(graph, a.output_id)
                 if src is None:
                     problems.append(f"The data has {what} but the network gives {got} numbers to the Output "
                                     f"'{a.output_id}'.")
@@ -141,7 +141,7 @@ def fit_problems(project, dataset: Any) -> list[str]:
 
     # 3. Words: every word id must have a row in the Embedding.
     if dataset.kind == "tokens":
-        vocab = _vocab_size(dataset)
+        vocab = vocab_size(dataset)
         for bid in graph.of_type("Embedding"):
             if bid not in a.params:
                 continue
@@ -153,7 +153,7 @@ def fit_problems(project, dataset: Any) -> list[str]:
     return problems
 
 
-def _vocab_size(dataset) -> int:
+def vocab_size(dataset) -> int:
     """Number of word ids the data uses: the vocabulary's length, or more if an id goes beyond it."""
     size = len(dataset.vocab) if dataset.vocab else 0
     for split in (dataset.train, dataset.val, dataset.test):

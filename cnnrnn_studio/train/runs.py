@@ -35,7 +35,6 @@ RUN_VERSION = 1
 METRIC_COLUMNS = ("epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy", "val_mae", "val_rmse",
                   "lr", "samples_per_s", "seconds")
 FILES = ("project.json", "metrics.csv", "weights.safetensors", "evaluation.json", "summary.json")
-APP_NAME = "CNN-RNN Studio"
 
 
 class RunError(StudioError):
@@ -86,6 +85,7 @@ class RunInfo:
     stopped_early: bool = False
     stopped_by_user: bool = False
     failed: str | None = None
+    total_params: int | None = None
 
 
 # --- where runs go ------------------------------------------------------------------------------
@@ -98,12 +98,9 @@ def safe_name(name: str) -> str:
 def user_runs_dir() -> Path:
     """Runs of projects not saved yet: the per-user data folder (CNNRNN_STUDIO_DATA_DIR overrides it,
     as it does for the app's autosaves)."""
-    override = os.environ.get("CNNRNN_STUDIO_DATA_DIR")
-    if override:
-        return Path(override) / "runs"
-    import platformdirs
+    from ..resources import data_dir
 
-    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / "runs"
+    return data_dir() / "runs"
 
 
 def project_runs_dir(project: Project) -> Path:
@@ -288,6 +285,7 @@ def info_from_summary(folder: Path, s: dict) -> RunInfo:
         test={k: v for k, v in test.items() if k in ("accuracy", "mae", "rmse", "loss")},
         device=s.get("device"), stopped_early=bool(s.get("stopped_early")),
         stopped_by_user=bool(s.get("stopped_by_user")), failed=s.get("failed"),
+        total_params=s.get("total_params") if isinstance(s.get("total_params"), int) else None,
     )
 
 

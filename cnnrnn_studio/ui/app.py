@@ -150,6 +150,7 @@ def run_gui(args) -> int:
     from . import crash, dialogs, theme
     from .icons import app_icon
     from .main_window import MainWindow, open_settings
+    from .preferences import value as setting
 
     app.setWindowIcon(app_icon())
     if screenshot:  # a clean default window: not this person's layout, recent files or autosaves
@@ -163,7 +164,7 @@ def run_gui(args) -> int:
     crash.setup_logging()
     crash.install()
     settings = open_settings()
-    theme.apply(app, str(settings.value("theme", "system")))
+    theme.apply(app, setting(settings, "theme"))
     window = MainWindow(settings)
     window.show()
     QTimer.singleShot(0, lambda: _report_startup(os.environ.get("CNNRNN_STUDIO_T0")))

@@ -13,19 +13,15 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-import platformdirs
 from PySide6.QtCore import QLockFile, QObject, QTimer
 
 from ..errors import ProjectError
 from ..project import Project, atomic_write_text
+from ..resources import data_dir  # noqa: F401  (autosave.data_dir: the app's data folder)
 
 INTERVAL_MS = 60_000
 
 
-def data_dir() -> Path:
-    """The app's own folder for settings and autosaves (CNNRNN_STUDIO_DATA_DIR overrides it)."""
-    override = os.environ.get("CNNRNN_STUDIO_DATA_DIR")
-    return Path(override) if override else Path(platformdirs.user_data_dir("CNN-RNN Studio", appauthor=False))
 
 
 def autosave_dir() -> Path:
@@ -67,6 +63,15 @@ class Autosaver(QObject):
         except OSError:
             self._lock = None  # no autosave folder: the app still works, without autosave
         self.timer.start()
+
+    def set_minutes(self, minutes: int) -> None:
+        """Autosave every `minutes` (0: off); starts the autosaver if it is not running."""
+        if minutes <= 0:
+            self.timer.stop()
+            return
+        self.timer.setInterval(minutes * 60_000)
+        if not self.timer.isActive():
+            self.start()
 
     def save_now(self) -> bool:
         """Write the work if it changed since the last save/autosave; never raises."""

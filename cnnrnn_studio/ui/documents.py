@@ -84,7 +84,13 @@ class Documents(QObject):
         except (KeyError, StudioError) as e:
             dialogs.show_error(self.window, "Template not available", str(e).strip("'\""))
             return False
-        # wrap the template's long row of blocks to fit the window at a readable size
+        return self.show_new(project, ask=False)
+
+    def show_new(self, project: Project, ask: bool = True) -> bool:
+        """A new, unsaved project (a template, the data wizard's proposal), laid out to fit the window."""
+        if ask and not self.maybe_save():
+            return False
+        # wrap a long row of blocks to fit the window at a readable size
         for bid, pos in fitted_positions(project.graph, *self.view_size()).items():
             project.graph.move_block(bid, pos)
         self.show(project)

@@ -16,18 +16,16 @@ from PySide6.QtGui import (QDesktopServices, QImageReader, QKeySequence, QShortc
 from PySide6.QtWidgets import (QDialog, QHBoxLayout, QLabel, QLineEdit, QPushButton, QTextBrowser, QVBoxLayout,
                                QWidget)
 
-from ..resources import docs_dir
+from ..resources import USER_GUIDE, docs_dir
 
-GUIDE_NAME = "user-guide.md"
 MISSING = "The user guide is not included in this copy of CNN-RNN Studio."
 IMAGE_MARGIN = 40   # pixels kept free beside a picture scaled to the window
 
 
 def guide_path() -> Path | None:
     """docs/user-guide.md in a source checkout, sys._MEIPASS/docs/user-guide.md in the frozen app."""
-    folder = docs_dir()
-    path = folder / GUIDE_NAME if folder is not None else None
-    return path if path is not None and path.is_file() else None
+    folder = docs_dir()   # None unless the guide is there
+    return folder / USER_GUIDE if folder is not None else None
 
 
 def slug(title: str) -> str:

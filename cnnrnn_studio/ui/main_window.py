@@ -50,8 +50,6 @@ class MainWindow(QMainWindow):
         self.view = CanvasView(self.scene, self.editor)
         self.docs = Documents(self, self.editor, self.settings, self.view_size)
         self.autosaver = autosave.Autosaver(self.editor, self) if autosave_enabled else None
-        if self.autosaver is not None:
-            self._set_autosave_minutes(setting(self.settings, "autosave_minutes"))
         self._dashboard: QWidget | None = None
         self._force_close = False
         self._build_central()
@@ -65,8 +63,8 @@ class MainWindow(QMainWindow):
         self.docs.recent_changed.connect(self._fill_recent)
         self._fill_recent(self.docs.recent())
         self._update_title()
-        if self.autosaver is not None and setting(self.settings, "autosave_minutes") > 0:
-            self.autosaver.start()
+        if self.autosaver is not None:
+            self.autosaver.set_minutes(setting(self.settings, "autosave_minutes"))
 
     # --- layout -----------------------------------------------------------------------------------
     def _build_central(self) -> None:
@@ -417,13 +415,8 @@ class MainWindow(QMainWindow):
         self.data_wizard.open()
 
     def _open_proposed(self, project) -> None:
-        from .layout import fitted_positions
-
-        if project is None or not self.docs.maybe_save():
+        if project is None or not self.docs.show_new(project):
             return
-        for bid, pos in fitted_positions(project.graph, *self.view_size()).items():
-            project.graph.move_block(bid, pos)
-        self.docs.show(project)
         self.tabs.setCurrentWidget(self.view)
         self._hint("Your network is ready: look at it here, then train it in the Train tab.")
 
@@ -561,20 +554,11 @@ class MainWindow(QMainWindow):
         if chosen.get("theme") and chosen["theme"] != theme.mode():
             self.set_theme(chosen["theme"])
         if "autosave_minutes" in chosen and self.autosaver is not None:
-            self._set_autosave_minutes(int(chosen["autosave_minutes"]))
+            self.autosaver.set_minutes(int(chosen["autosave_minutes"]))
         if chosen.get("device") and self._dashboard is not None:
             self._dashboard.default_device = chosen["device"]
             if not self._dashboard.is_training():
                 self._dashboard.set_project(self.editor.project)
-
-    def _set_autosave_minutes(self, minutes: int) -> None:
-        timer = self.autosaver.timer
-        if minutes <= 0:
-            timer.stop()
-            return
-        timer.setInterval(minutes * 60_000)
-        if not timer.isActive() and self.isVisible():
-            self.autosaver.start()
 
     # --- about --------------------------------------------------------------------------------------------
     def show_about(self) -> None:
@@ -584,7 +568,7 @@ class MainWindow(QMainWindow):
         if "torch" in __import__("sys").modules:
             dialogs.show_info(self, "About CNN-RNN Studio", about_text(find_device()))
             return
-        from .dashboard.tasks import BackgroundTask
+        from .tasks import BackgroundTask
 
         self.statusBar().showMessage("Looking for a GPU…", 5000)
         task = BackgroundTask(find_device, self)

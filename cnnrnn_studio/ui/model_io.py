@@ -154,7 +154,9 @@ class ModelIO(QObject):
             dashboard.training_finished.connect(self._run_finished)
 
     def _run_finished(self, run_dir: str) -> None:
-        if run_dir and (Path(run_dir) / "weights.safetensors").is_file():
+        from ..export.weights import WEIGHTS_FILE
+
+        if run_dir and (Path(run_dir) / WEIGHTS_FILE).is_file():
             self.set_weights(run_dir)
 
     def _run_weights_chosen(self, run_dir: str) -> None:
@@ -165,7 +167,7 @@ class ModelIO(QObject):
         return self._task is not None and self._task.is_running()
 
     def _run(self, what: str, work: Callable[[], Any], done: Callable[[Any], str]) -> bool:
-        from .dashboard.tasks import BackgroundTask
+        from .tasks import BackgroundTask
 
         if self.busy():
             self.window.statusBar().showMessage("Please wait: the last export or import is still running.", 5000)
@@ -180,7 +182,7 @@ class ModelIO(QObject):
             try:
                 message = done(result)
             except Exception as e:  # noqa: BLE001 - a failure in the follow-up is still a message
-                from .dashboard.tasks import plain_message
+                from .tasks import plain_message
 
                 failed(plain_message(e))
                 return
@@ -209,12 +211,7 @@ class ModelIO(QObject):
 
     def _project_copy(self):
         """The network as it is now: later edits on the canvas do not touch a running export."""
-        from ..project import Project
-
-        p = self.window.editor.project
-        copy = Project.from_dict(p.to_dict())
-        copy.path = p.path
-        return copy
+        return self.window.editor.project.copy()
 
     def _suggested(self, suffix: str) -> Path:
         p = self.window.editor.project

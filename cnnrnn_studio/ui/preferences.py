@@ -12,9 +12,9 @@ import platformdirs
 from PySide6.QtCore import QSettings, Signal
 from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
 
+from ..resources import APP_NAME
 from . import autosave
 
-APP_NAME = "CNN-RNN Studio"
 DEVICES = [("Auto: an NVIDIA GPU, then an Apple GPU, then the CPU", "auto"), ("CPU", "cpu"),
            ("NVIDIA GPU (CUDA)", "cuda"), ("Apple GPU (MPS)", "mps")]
 THEMES = [("Follow the system", "system"), ("Light", "light"), ("Dark", "dark")]

@@ -340,7 +340,6 @@ def step_move_and_tidy(j: Journey) -> str:
 
 
 def step_save_reopen(j: Journey) -> str:
-    from . import dialogs
     from ..project import load_template
 
     ref = load_template("lstm_classifier")

@@ -19,15 +19,16 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
+import numpy as np
 import shiboken6
 from PySide6.QtCore import QCoreApplication, QSize, Qt
 from PySide6.QtWidgets import (QComboBox, QFormLayout, QFrame, QGridLayout, QGroupBox, QHBoxLayout,
                                QHeaderView, QLabel, QPushButton, QSizePolicy, QSpinBox, QStyle, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget, QWizard, QWizardPage)
 
-from ..project.from_data import (CSV_MODES, IMAGE_SIZES, ProposalError, csv_section, default_section,
-                                 describe_source, propose_all, propose_project, supports_test_share,
-                                 with_test_share)
+from ..data.splits import TEST_FRACTION
+from ..project.from_data import (CSV_MODES, IMAGE_SIZES, KIND_WORDS, csv_section, describe_source, propose_all,
+                                 supports_test_share, with_test_share)
 from . import dialogs, theme
 
 FORMAT_WORDS = {
@@ -42,8 +43,6 @@ MODE_WORDS = {
     "timeseries": "A time series: each row is one moment",
     "text": "Texts: one text per row",
 }
-KIND_WORDS = {"vector": "a row of numbers", "image": "an image", "sequence": "a sequence over time",
-              "image_sequence": "a clip of images", "tokens": "a text (word ids)"}
 PER_CLASS = 4        # pictures shown per class
 MAX_CLASSES_SHOWN = 6
 THUMB = 56
@@ -227,7 +226,7 @@ class DataPage(QWizardPage):
             return None
         if self.fmt == "csv":
             return csv_section(self.path, self.info, self.mode.currentData(), self.label_column.currentData())
-        section = default_section(self.path, self.fmt, self.info)
+        section = {"kind": "file", "format": self.fmt, "train": str(self.path)}
         if self.fmt == "image_folder":
             s = int(self.size.currentData())
             section.update(size=[s, s], color=self.color.currentData())
@@ -242,13 +241,13 @@ class DataPage(QWizardPage):
         self._busy("Reading the data…")
 
         def load():
-            from ..project.from_data import load_section
+            from ..data import load_dataset
 
-            return load_section(section)
+            return load_dataset(section)
         self._run(load, self._loaded)
 
     def _run(self, fn: Callable[[], Any], on_done: Callable[[Any], None]) -> None:
-        from .dashboard.tasks import BackgroundTask
+        from .tasks import BackgroundTask
 
         self._token += 1
         token = self._token
@@ -338,7 +337,7 @@ class DataPage(QWizardPage):
                 self._cell(r, name, f"{sum(ns):,}")
             if ds.kind != "vector":  # a row of numbers has no picture worth showing
                 for r, name in enumerate(ds.class_names[:MAX_CLASSES_SHOWN]):
-                    idx = [i for i in range(len(y)) if int(y[i]) == r][:PER_CLASS]
+                    idx = [int(i) for i in np.flatnonzero(y == r)[:PER_CLASS]]
                     self._picture_row(r, name, ds, split, idx)
         else:
             self.classes.setHorizontalHeaderLabels(["part", "samples"])
@@ -493,10 +492,11 @@ class NetworkPage(QWizardPage):
             rest = total * (1 - self.test.value() / 100)
         else:
             self.test.blockSignals(True)
-            self.test.setValue(20)
+            self.test.setValue(round(100 * TEST_FRACTION))
             self.test.blockSignals(False)
-            test_words = "20 % of the samples are kept for the end (this kind of data has a fixed test share)"
-            rest = total * 0.8
+            test_words = (f"{100 * TEST_FRACTION:.0f} % of the samples are kept for the end (this kind of data has "
+                          "a fixed test share)")
+            rest = total * (1 - TEST_FRACTION)
         n_val = round(rest * self.validation.value() / 100)
         self.split_note.setText(f"Of {total:,} samples: {test_words}; about {n_val:,} check the training as it "
                                 f"goes; the network learns from about {max(0, round(rest) - n_val):,}.")
@@ -530,19 +530,12 @@ class NetworkPage(QWizardPage):
         return self.project is not None
 
     def validatePage(self) -> bool:
-        """Make the final project with the chosen split; a problem stays on the page."""
-        page = self.data_page
-        ds = page.dataset
-        section = with_test_share(page.section, sum(ds.counts().values()), self.test.value() / 100)
-        try:
-            project, _why = propose_project(section, network=self.network.currentData(), dataset=ds,
-                                            validation_split=self.validation.value() / 100)
-        except ProposalError as e:
-            self.error = str(e)
-            self.check.setStyleSheet(f"color: {theme.current().error}; font-weight: 600;")
-            self.check.setText("⚠ " + self.error)
-            return False
-        self.wizard().project = project
+        """The chosen proposal (already adapted and checked on this page) with the split as set now."""
+        p = self.proposals[self.network.currentIndex()]
+        p.project.dataset = with_test_share(p.project.dataset, sum(self.data_page.dataset.counts().values()),
+                                            self.test.value() / 100)
+        p.project.training = {**(p.project.training or {}), "validation_split": self.validation.value() / 100}
+        self.wizard().project = p.project
         return True
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from PySide6.QtCore import Qt
@@ -18,7 +17,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLab
 
 from .charts import Chart, color, fmt_value
 from .engine import Engine
-from .tasks import plain_message
+from .history import as_float
+from ..tasks import plain_message
 
 RECURRENT = ("LSTM", "GRU", "RNN")
 
@@ -187,11 +187,11 @@ class CompareView(QWidget):
         else:
             self.scores.legend.anchor((1, 1), (1, 1), (-8, -8))
         for i, f in enumerate(figs):
-            ep = np.array([_f(r.get("epoch")) for r in f.metrics])
+            ep = np.array([as_float(r.get("epoch")) for r in f.metrics])
             self.loss.add_curve(f.run_dir, f.label, color(i), symbol="o")
-            self.loss.set_curve(f.run_dir, ep, np.array([_f(r.get("val_loss")) for r in f.metrics]))
+            self.loss.set_curve(f.run_dir, ep, np.array([as_float(r.get("val_loss")) for r in f.metrics]))
             self.scores.add_curve(f.run_dir, f.label, color(i), symbol="o")
-            self.scores.set_curve(f.run_dir, ep, scale * np.array([_f(r.get(metric_key)) for r in f.metrics]))
+            self.scores.set_curve(f.run_dir, ep, scale * np.array([as_float(r.get(metric_key)) for r in f.metrics]))
         self.title.setText(f"Comparing {len(figs)} runs. Bold: the best value in each row." if figs else
                            "Tick two or more runs in Runs and press “Compare ticked runs”.")
         rows = compare_rows(figs) if figs else []
@@ -213,13 +213,6 @@ class CompareView(QWidget):
             header = self.table.horizontalHeaderItem(c)
             if header is not None:
                 header.setForeground(_qcolor(color(c)))
-
-
-def _f(v: Any) -> float:
-    try:
-        return float(v)
-    except (TypeError, ValueError):
-        return float("nan")
 
 
 def _qcolor(name: str):

@@ -56,6 +56,4 @@ class Engine:
 def snapshot(project):
     """A copy of the project the running model is built from: edits made while it trains cannot
     change it (STYLE: the run is tied to the graph as it was when Train was pressed)."""
-    from ...project import Project
-
-    return Project.from_dict(project.to_dict(), path=project.path)
+    return project.copy()

@@ -250,9 +250,9 @@ def history_from_metrics(rows: list[dict], task: str | None = None) -> RunHistor
                ("val_rmse", h.val_rmse), ("samples_per_s", h.epoch_sps))
     for r in rows:
         for name, series in columns:
-            series.append(_as_float(r.get(name)))
-        h.progress_x.append(_as_float(r.get("epoch")))   # one learning-rate point per epoch
-        h.lr.append(_as_float(r.get("lr")))
+            series.append(as_float(r.get(name)))
+        h.progress_x.append(as_float(r.get("epoch")))   # one learning-rate point per epoch
+        h.lr.append(as_float(r.get("lr")))
         h.throughput.append(math.nan)
     h.epochs = len(rows)
     h.revision += 1
@@ -260,7 +260,8 @@ def history_from_metrics(rows: list[dict], task: str | None = None) -> RunHistor
     return h
 
 
-def _as_float(v: Any) -> float:
+def as_float(v: Any) -> float:
+    """A metrics.csv cell as a number (NaN when empty or not a number)."""
     try:
         return float(v)
     except (TypeError, ValueError):

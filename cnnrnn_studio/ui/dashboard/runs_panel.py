@@ -13,12 +13,12 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeade
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from .engine import Engine
-from .tasks import plain_message
+from ..tasks import plain_message
 
 COLUMNS = ["compare", "started", "network", "parameters", "status", "epochs", "test score", "device", "folder"]
 
 
-def score_text(task: str | None, test: dict) -> str:
+def score_text(test: dict) -> str:
     if not test:
         return "–"
     if test.get("accuracy") is not None:
@@ -37,14 +37,6 @@ def network_text(folder: Path) -> str:
         return family_of_types({str(b.get("type")) for b in d.get("blocks", []) if isinstance(b, dict)})
     except (OSError, ValueError, AttributeError):
         return "?"
-
-
-def params_text(folder: Path) -> str:
-    try:
-        n = json.loads((Path(folder) / "summary.json").read_text(encoding="utf-8")).get("total_params")
-        return f"{int(n):,}" if n is not None else "–"
-    except (OSError, ValueError, AttributeError, TypeError):
-        return "–"
 
 
 def when_text(created: str) -> str:
@@ -129,8 +121,7 @@ class RunsPanel(QWidget):
         self.table.blockSignals(True)
         try:
             same_data = self.scope.currentData() == "same_data" and bool(getattr(self.project, "dataset", None))
-            self.infos = (self.engine.list_runs(self.project, same_data=same_data) if same_data else
-                          self.engine.list_runs(self.project)) if self.project is not None else []
+            self.infos = self.engine.list_runs(self.project, same_data=same_data) if self.project is not None else []
         except Exception as e:  # noqa: BLE001 - an unreadable runs folder is a message, not a crash
             self.infos = []
             self.message.setText(plain_message(e))
@@ -144,8 +135,8 @@ class RunsPanel(QWidget):
                 status += " (early stop)"
             epochs = f"{info.epochs_run}" + (f" of {info.epochs}" if info.epochs else "")
             cells = [check, QTableWidgetItem(when_text(info.created)), QTableWidgetItem(network_text(info.folder)),
-                     QTableWidgetItem(params_text(info.folder)), QTableWidgetItem(status),
-                     QTableWidgetItem(epochs), QTableWidgetItem(score_text(info.task, info.test)),
+                     QTableWidgetItem(f"{info.total_params:,}" if info.total_params is not None else "–"), QTableWidgetItem(status),
+                     QTableWidgetItem(epochs), QTableWidgetItem(score_text(info.test)),
                      QTableWidgetItem(info.device or "–"), QTableWidgetItem(Path(info.folder).name)]
             if info.failed:
                 cells[4].setToolTip(str(info.failed))

@@ -44,36 +44,37 @@ def predict(model, x: Any, task: str, meta: dict | None = None) -> list[float]:
         model.train(was_training)
     if task == "classification":
         return torch.softmax(out, dim=-1).tolist()
-    values = out.reshape(-1)
-    meta = meta or {}
-    if meta.get("target_mean") is not None and meta.get("target_std") is not None:
-        values = values * torch.as_tensor(meta["target_std"]) + torch.as_tensor(meta["target_mean"])
-    return values.tolist()
+    from ...train.evaluate import unstandardise
+
+    return unstandardise(out[None], meta)[0].tolist()
 
 
-def image_file_to_input(path: str | Path, dataset) -> tuple[np.ndarray, str]:
+def brightness_stats(dataset) -> tuple[float, float, float]:
+    """The training pictures' value range and mean brightness (0-1): what a dropped picture is
+    matched to. Computed once per dataset, not per dropped picture."""
+    train_x = to_numpy(dataset.train.x if len(dataset.train) else dataset.test.x)
+    lo, hi = float(train_x.min()), float(train_x.max())
+    return lo, hi, (float(train_x.mean()) - lo) / max(hi - lo, 1e-12)
+
+
+def image_file_to_input(path: str | Path, dataset, stats: tuple[float, float, float] | None = None
+                        ) -> tuple[np.ndarray, str]:
     """A picture file as one input sample shaped like the dataset's images, and a note of what was done."""
-    from PIL import Image, UnidentifiedImageError
+    from ...data.errors import DataError
+    from ...data.image_folder import load_image
 
     if dataset.kind != "image":
         raise TryItError(f"This network reads {dataset.kind.replace('_', ' ')}s, not single pictures: "
                          "pick a test sample instead.")
     c, h, w = (int(d) for d in dataset.sample_shape)
-    try:
-        with Image.open(path) as img:
-            img = img.convert("L" if c == 1 else "RGB").resize((w, h), Image.Resampling.LANCZOS)
-            arr = np.asarray(img, dtype=np.float32) / 255.0
-    except (UnidentifiedImageError, OSError) as e:
+    try:  # the data layer's reader: EXIF rotation, transparency on white, [C, H, W] in [0, 1]
+        arr, _ = load_image(Path(path), (h, w), "grayscale" if c == 1 else "rgb")
+    except DataError as e:
         raise TryItError(f"{Path(path).name} could not be read as a picture ({e}).") from None
-    arr = arr[None] if c == 1 else arr.transpose(2, 0, 1)
-    if arr.shape[0] != c:
-        raise TryItError(f"The network wants {c} colour channels; this picture could not be made to fit.")
     notes = [f"resized to {w}x{h}" + (", grey" if c == 1 else ", colour")]
-    train_x = to_numpy(dataset.train.x if len(dataset.train) else dataset.test.x)
-    lo, hi = float(train_x.min()), float(train_x.max())
+    lo, hi, train_bright = stats or brightness_stats(dataset)
     # Training pictures that are mostly dark (ink on black, like the digits) versus a photo of dark
     # ink on white paper: flip the photo so it looks like what the network learnt from.
-    train_bright = float(((train_x - lo) / max(hi - lo, 1e-12)).mean())
     if (train_bright < 0.5) != (float(arr.mean()) < 0.5):
         arr = 1.0 - arr
         notes.append("light and dark swapped to match the training pictures")
@@ -125,7 +126,7 @@ class TryItPanel(QWidget):
         self.dataset = None
         self.task = "classification"
         self.class_names: list[str] = []
-        self.probabilities: list[float] = []
+        self._stats: tuple[float, float, float] | None = None
 
         self.status = QLabel("Train a network (or open a run) to try it here.")
         self.status.setWordWrap(True)
@@ -181,6 +182,7 @@ class TryItPanel(QWidget):
         self.model, self.dataset, self.task = model, dataset, task or "classification"
         self.class_names = list(class_names or (dataset.class_names if dataset is not None else None) or [])
         ready = model is not None and dataset is not None
+        self._stats = brightness_stats(dataset) if ready and dataset.kind == "image" else None
         self._set_enabled(ready)
         self.drop.setAcceptDrops(ready and dataset.kind == "image")
         if ready:
@@ -230,7 +232,7 @@ class TryItPanel(QWidget):
         if self.model is None or self.dataset is None:
             return []
         try:
-            x, note = image_file_to_input(path, self.dataset)
+            x, note = image_file_to_input(path, self.dataset, self._stats)
         except TryItError as e:
             self.note.setText(str(e))
             self.note.setStyleSheet("color: #b00020;")
@@ -245,7 +247,7 @@ class TryItPanel(QWidget):
         return sample_pixmap(x, self.dataset.kind, 160, self.dataset.vocab)
 
     def _show(self, values: list[float]) -> list[float]:
-        self.probabilities = list(values)
+        values = list(values)
         if self.task == "classification":
             best = max(range(len(values)), key=values.__getitem__) if values else -1
             for i, (label, bar) in enumerate(self._bar_widgets):
@@ -257,11 +259,11 @@ class TryItPanel(QWidget):
                 label.setFont(f)
         else:
             label, bar = self._bar_widgets[0]
-            bar.setRange(0, 0 if False else 1)
+            bar.setRange(0, 1)
             bar.setValue(1)
             bar.setFormat(", ".join(f"{v:,.4g}" for v in values if math.isfinite(v)))
-        self.predicted.emit(self.probabilities)
-        return self.probabilities
+        self.predicted.emit(values)
+        return values
 
     def _name(self, i: int) -> str:
         return self.class_names[i] if 0 <= i < len(self.class_names) else str(i)

@@ -15,7 +15,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from .tasks import FunctionWorker, WorkerThread
+from ..tasks import FunctionWorker, WorkerThread
 
 
 class TrainingWorker(FunctionWorker):

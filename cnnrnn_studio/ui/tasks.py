@@ -21,9 +21,9 @@ _LIVE: set["WorkerThread"] = set()
 
 def plain_message(error: BaseException) -> str:
     """A sentence for a person: our own errors say it already; anything else is named, not dumped."""
-    from ...errors import StudioError
+    from ..errors import StudioError
 
-    if isinstance(error, StudioError) or type(error).__name__ == "DataError":
+    if isinstance(error, StudioError):  # a DataError is one too
         return str(error)
     if isinstance(error, MemoryError):
         return "The computer ran out of memory. Try a smaller batch size or a smaller network."
@@ -40,7 +40,7 @@ def settle_gui_thread() -> None:
     global _settled
     if _settled or "torch" not in sys.modules:
         return
-    from ...train.threads import keep_light
+    from ..train.threads import keep_light
 
     keep_light()
     # Everything loaded so far (torch, Qt, the app) goes out of the collector's sight: a full
