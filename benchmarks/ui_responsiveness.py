@@ -1,10 +1,12 @@
-"""UI responsiveness while the dashboard trains, against the same training headless (one process).
+"""UI responsiveness while the dashboard trains, against the same project trained by the CLI.
 
     QT_QPA_PLATFORM=offscreen python benchmarks/ui_responsiveness.py [--template digits_cnn] [--seconds 10]
 
 Prints the figures of cnnrnn_studio.ui.dashboard.responsiveness.measure as one JSON line, then
-the issue's targets with pass/fail. The worst case for the GIL is a small model with small
-batches, which is why digits_cnn is the default.
+the issue's targets with pass/fail. The app's run and `cnnrnn-studio train --json` in its own
+process take turns in slices of about a second, each held while the other trains, so both sides
+see the same machine (see that module's docstring). The worst case for the GIL is a small model
+with small batches, which is why digits_cnn is the default.
 """
 
 from __future__ import annotations

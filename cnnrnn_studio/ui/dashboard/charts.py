@@ -22,6 +22,10 @@ BLUE, ORANGE, GREEN, RED, PURPLE, BROWN, PINK, GREY, YELLOW, CYAN = (
     "#0072B2", "#E69F00", "#009E73", "#D55E00", "#7B4FA0", "#8C564B", "#CC79A7", "#7F7F7F", "#C8A400", "#56B4E9")
 PALETTE = [BLUE, ORANGE, GREEN, RED, PURPLE, CYAN, PINK, BROWN, YELLOW, GREY]
 
+# A line's markers are drawn while it has at most this many points: past it they overlap into a
+# band that hides the line (and on a live chart they were a tenth of each frame's drawing).
+MARKERS_UP_TO = 60
+
 
 def nice_ceil(v: float) -> float:
     """The next 'round' number at or above v (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 x 10^k)."""
@@ -91,6 +95,7 @@ class Chart(pg.PlotWidget):
         self._data: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._extent: dict[str, tuple[float, float, float, float] | None] = {}   # finite x/y min and max
         self._visible: dict[str, bool] = {}
+        self._markers: dict[str, tuple[str, bool]] = {}   # key: (its symbol, drawn now?)
         self._log_y = log_y
         # A rate or a learning rate reads best from 0 (a constant one would otherwise fill the chart
         # with noise-sized ticks); until the person zooms, y runs from 0 to just above the top value.
@@ -99,6 +104,7 @@ class Chart(pg.PlotWidget):
         self._auto = True             # False once the person zooms or pans, until they press 'A'
         self._range: tuple[float, float, float, float] | None = None
         self.x_max_hint: float | None = None   # e.g. the number of epochs: x runs to it from the start
+        self.y_at_most: float | None = None    # e.g. 100 for a percentage: the axis never goes past it
         if live:
             item.vb.disableAutoRange()
         item.vb.sigRangeChangedManually.connect(self._zoomed)
@@ -117,8 +123,15 @@ class Chart(pg.PlotWidget):
 
     # --- curves -----------------------------------------------------------------------------
     def add_curve(self, key: str, name: str, pen_color: str, *, width: float = 2.0, alpha: int = 255,
-                  symbol: str | None = None, dashed: bool = False, scatter: bool = False) -> pg.PlotDataItem:
-        """Create a curve once; later only ``set_curve`` feeds it."""
+                  symbol: str | None = None, dashed: bool = False, scatter: bool = False,
+                  downsample: str = "peak") -> pg.PlotDataItem:
+        """Create a curve once; later only ``set_curve`` feeds it.
+
+        ``symbol``: a marker at each point while the line has at most MARKERS_UP_TO points
+        (``scatter``: markers only, always). ``downsample``: how a line with more points than the
+        chart has pixels is thinned: "peak" keeps each pixel column's highest and lowest value (a
+        noisy series keeps its envelope), "mean" averages them (a smooth series, half the points).
+        """
         c = QColor(pen_color)
         c.setAlpha(alpha)
         pen = None if scatter else pg.mkPen(c, width=width, style=Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine)
@@ -127,8 +140,15 @@ class Chart(pg.PlotWidget):
             kwargs.update(symbol=symbol or "o", symbolSize=6 if not scatter else 5, symbolBrush=pg.mkBrush(c),
                           symbolPen=pg.mkPen(c))
         curve = self.getPlotItem().plot([], [], pen=pen, name=name, **kwargs)
-        curve.setDownsampling(auto=True, method="peak")
+        curve.setDownsampling(auto=True, method=downsample)
+        if self._live:
+            # pyqtgraph keeps ~5 points per pixel by default; a live chart repaints 16 times a second
+            # and its ranges are set by fit() (no auto-range loop), so ~1 per pixel ("peak": its
+            # highest and lowest) draws the same picture with a fraction of the line segments.
+            curve.opts["autoDownsampleFactor"] = 1.0
         curve.setClipToView(True)
+        if symbol and not scatter:
+            self._markers[key] = (symbol, True)
         self.curves[key] = curve
         self._names[key] = name
         self._data[key] = (np.empty(0), np.empty(0))
@@ -147,6 +167,10 @@ class Chart(pg.PlotWidget):
                              if ok.any() else None)
         if self._log_y:  # log10 of 0 or NaN cannot be drawn: leave a gap instead of a warning
             y = np.where(y > 0, y, np.nan)
+        marker = self._markers.get(key)
+        if marker is not None and marker[1] != (len(x) <= MARKERS_UP_TO):
+            self._markers[key] = (marker[0], not marker[1])
+            self.curves[key].setSymbol(marker[0] if not marker[1] else None)
         self.curves[key].setData(x, y, connect="finite")
         if not self._live and self._y_from_zero and self._auto:
             self.fit()
@@ -184,6 +208,8 @@ class Chart(pg.PlotWidget):
             span = (y1 - lo) or abs(y1) or 1.0
             new_y1 = nice_ceil(y1 + 0.08 * span) if y1 + 0.08 * span > 0 else y1 + 0.08 * span
             new_y0 = lo if lo == 0.0 else (nice_floor(lo - 0.08 * span) if lo - 0.08 * span > 0 else lo - 0.08 * span)
+            if self.y_at_most is not None and y1 <= self.y_at_most:
+                new_y1 = min(new_y1, self.y_at_most)   # no "120 %" above an accuracy that cannot pass 100
             if new_y1 <= new_y0:
                 new_y1 = new_y0 + 1.0
         rng = (new_x0, new_x1, new_y0, new_y1)
@@ -222,6 +248,7 @@ class Chart(pg.PlotWidget):
         self._data.pop(key, None)
         self._extent.pop(key, None)
         self._visible.pop(key, None)
+        self._markers.pop(key, None)
 
     def clear_curves(self) -> None:
         for key in list(self.curves):

@@ -32,7 +32,7 @@ class LivePlots(QWidget):
 
         self.loss = Chart("Loss (lower is better)", "epoch", "loss", live=True)
         self.loss.add_curve("batch", "each batch", BLUE, width=1, alpha=60)
-        self.loss.add_curve("smooth", "training (smoothed)", BLUE, width=2)
+        self.loss.add_curve("smooth", "training (smoothed)", BLUE, width=2, downsample="mean")
         self.loss.add_curve("train", "training, per epoch", BLUE, width=1, symbol="o", dashed=True)
         self.loss.add_curve("val", "validation, per epoch", ORANGE, width=2, symbol="s")
 
@@ -92,6 +92,7 @@ class LivePlots(QWidget):
             return
         self._task = task
         classification = task != "regression"
+        self.scores.y_at_most = 100.0 if classification else None   # accuracy in percent
         for key in ("train_acc", "val_acc"):
             self.scores.set_visible(key, classification)
         for key in ("val_mae", "val_rmse"):

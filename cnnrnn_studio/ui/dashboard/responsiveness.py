@@ -1,19 +1,25 @@
 """Measure that the UI stays responsive while the dashboard trains, and what the GUI costs training.
 
-``measure(dashboard, project, seconds)`` runs, in this order:
+``measure(dashboard, project, seconds)`` compares two runs of the same project, taken in turns:
 
-1. the headless command line, `cnnrnn-studio train PROJECT --json`, in its own process, for about
-   ``seconds / 2``;
-2. the GUI run: the dashboard trains ``project`` on its worker thread for ``seconds`` with the live
-   plots on screen, while a 10 ms QTimer on the UI thread records how late each tick comes, and
-   the plot widget's paint events are counted;
-3. the headless command line again for about ``seconds / 2`` (before AND after, so a change in the
-   machine's load during the measurement weighs on both sides alike).
+* the GUI run: the dashboard trains ``project`` on its worker thread with the live plots on screen,
+  while a 10 ms QTimer on the UI thread records how late each tick comes and the loss chart's
+  paint events are counted;
+* the headless command line, `cnnrnn-studio train PROJECT --json`, in its own process.
+
+Both start, warm up (one epoch each), and then take turns in slices of a few epochs each: while
+one trains the other is held (the GUI run paused with its Pause button, the CLI process stopped by
+the system), in the order G C C G G C ..., until the GUI run has trained ``seconds`` in all and the
+CLI as long. Taking turns is what makes the figure hold on a machine whose speed drifts: on the
+2-core VM where this was built, the CLI alone ran at 12,300 samples/s in one 5 s run and 15,300 in
+the next, so a GUI run measured between two CLI runs said more about the neighbours than the GUI.
+Where a process cannot be stopped (Windows), or the epochs are too long for slices, it is one slice
+each: CLI, GUI, CLI.
 
 Training speed is the same figure on both sides: the samples per second of each epoch's training
 pass as the engine reports it (what `train --json` prints as `samples_per_s`), median over the
-epochs after the first. The GUI run gets the epoch count that fills the window, so its charts are
-laid out as in a real run.
+epochs that ran wholly inside a slice. The GUI run gets the epoch count that fills the time, so its
+charts are laid out as in a real run.
 """
 
 from __future__ import annotations
@@ -22,20 +28,25 @@ import json
 import math
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QElapsedTimer, QEvent, QEventLoop, QObject, Qt, QTimer
-from PySide6.QtWidgets import QApplication, QStackedWidget, QWidget
+from PySide6.QtWidgets import QApplication, QStackedWidget, QTabWidget, QWidget
 
 from .engine import snapshot
 
 PROBE_MS = 10
 MANY_EPOCHS = 100000   # the runs are stopped by count or time, never by running out of epochs
+SLICE_EPOCHS = 4       # epochs per slice (at least MIN_SLICE_S seconds)
+MIN_SLICE_S = 1.0
+CAN_HOLD = hasattr(signal, "SIGSTOP")   # POSIX: a process can be stopped and continued
 
 
 class _PaintCounter(QObject):
@@ -61,11 +72,11 @@ class _LatenessProbe(QObject):
         self.clock = QElapsedTimer()
         self.last_ns: int | None = None
         self.lateness_ms: list[float] = []
-        self.recording = False
+        self.clock.start()
 
     def start(self) -> None:
-        self.clock.start()
-        self.last_ns = None
+        """Record from now on (again); the ticks of every slice go into one list."""
+        self.last_ns = None   # the first tick of a slice has no predecessor in it
         self.timer.start()
 
     def stop(self) -> None:
@@ -73,7 +84,7 @@ class _LatenessProbe(QObject):
 
     def _tick(self) -> None:
         now = self.clock.nsecsElapsed()
-        if self.recording and self.last_ns is not None:
+        if self.last_ns is not None:
             self.lateness_ms.append(max(0.0, (now - self.last_ns) / 1e6 - PROBE_MS))
         self.last_ns = now
 
@@ -99,7 +110,9 @@ def _show(dashboard: QWidget) -> None:
     while w is not None:
         parent = w.parentWidget()
         if isinstance(parent, QStackedWidget):
-            parent.setCurrentWidget(w)
+            tabs = parent.parentWidget()
+            # through a tab widget when there is one, so its tab bar says which page is shown
+            (tabs if isinstance(tabs, QTabWidget) else parent).setCurrentWidget(w)
         w = parent
     dashboard.window().show()
 
@@ -111,47 +124,119 @@ def cli_command(*args: str) -> list[str]:
     return [sys.executable, "-c", "import sys; from cnnrnn_studio.cli import main; sys.exit(main())", *args]
 
 
-def cli_epoch_speeds(project_file: Path, out: Path, seconds: float, epochs: int) -> list[float]:
-    """Run `cnnrnn-studio train PROJECT --json` headless, in its own process, for about `seconds`
-    (at least two epochs); the samples/s of each epoch's training pass, as it prints them."""
-    cmd = cli_command("train", str(project_file), "--json", "--epochs", str(epochs), "--out", str(out))
-    env = {k: v for k, v in os.environ.items() if k != "QT_QPA_PLATFORM"}
-    speeds: list[float] = []
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
-    t0 = None
-    try:
+class CliRun:
+    """`cnnrnn-studio train PROJECT --json` in its own process, which can be held and let go.
+
+    A reader thread notes when each epoch line arrives: an epoch that ended at ``t`` after
+    ``seconds`` ran from ``t - seconds`` to ``t``, so it is known which slice it ran in. Where a
+    process cannot be stopped (no SIGSTOP), ``hold`` ends it and ``go`` starts a new one (its
+    first epoch, a warm-up, is not counted).
+    """
+
+    def __init__(self, project_file: Path, out: Path):
+        self.project_file, self.out = project_file, out
+        self.rows: list[tuple[float, float, float]] = []   # (arrived, epoch seconds, samples/s)
+        self.proc: subprocess.Popen | None = None
+        self._reader: threading.Thread | None = None
+        self._held = False
+        self._starts = 0
+        self.go()
+
+    def _start(self) -> None:
+        self._starts += 1
+        cmd = cli_command("train", str(self.project_file), "--json", "--epochs", str(MANY_EPOCHS),
+                          "--out", str(self.out / f"cli-{self._starts}"))
+        env = {k: v for k, v in os.environ.items() if k != "QT_QPA_PLATFORM"}
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+        self._reader = threading.Thread(target=self._read, args=(self.proc,), daemon=True,
+                                        name="cli-speed-reader")
+        self._reader.start()
+
+    def _read(self, proc: subprocess.Popen) -> None:
         for line in proc.stdout:
+            arrived = time.perf_counter()
             try:
                 row = json.loads(line)
             except ValueError:
                 continue
-            if row.get("final"):
-                break
-            if row.get("samples_per_s"):
-                speeds.append(float(row["samples_per_s"]))
-                t0 = t0 or time.perf_counter()
-                if len(speeds) >= 3 and time.perf_counter() - t0 >= seconds:
-                    break
-    finally:
-        proc.kill()
-        proc.wait()
-    return speeds
+            if row.get("samples_per_s") and row.get("seconds") is not None and row.get("epoch", 2) > 1:
+                self.rows.append((arrived, float(row["seconds"]), float(row["samples_per_s"])))
+
+    def epochs(self) -> int:
+        return len(self.rows)
+
+    def typical_epoch_s(self) -> float:
+        return float(np.median([s for _, s, _ in self.rows])) if self.rows else math.inf
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def hold(self) -> None:
+        if self._held or not self.alive():
+            return
+        self._held = True
+        if CAN_HOLD:
+            os.kill(self.proc.pid, signal.SIGSTOP)
+        else:
+            self._end()
+
+    def go(self) -> bool:
+        """Let it train again; True when that took a new process (which warms up first)."""
+        started = self.proc is None or (self._held and not CAN_HOLD)
+        if started:
+            self._start()
+        elif self._held and self.alive():
+            os.kill(self.proc.pid, signal.SIGCONT)
+        self._held = False
+        return started
+
+    def _end(self) -> None:
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
+            if CAN_HOLD and self._held:
+                os.kill(self.proc.pid, signal.SIGCONT)
+            self.proc.kill()
+        self.proc.wait()
+        if self._reader is not None:
+            self._reader.join(10)
+
+    def close(self) -> None:
+        self._end()
+        self._held = False
+
+    def speeds_in(self, slices: list[tuple[float, float]]) -> list[float]:
+        """The samples/s of the epochs that ran wholly inside one of ``slices`` ((start, end) pairs)."""
+        return [sps for arrived, secs, sps in self.rows
+                if any(a <= arrived - secs and arrived <= b for a, b in slices)]
 
 
 def _typical(speeds: list[float]) -> float | None:
-    """The median epoch speed, leaving out the first epoch (warm-up) when there are others."""
     v = [x for x in speeds if x and math.isfinite(x)]
-    v = v[1:] if len(v) > 1 else v
     return float(np.median(v)) if v else None
+
+
+def _set_running(dashboard, running: bool) -> bool:
+    """Resume or pause the dashboard's run (its own buttons' slots); False when the run has ended."""
+    h = dashboard.history
+    want = "running" if running else "paused"
+    if h.state == want:
+        return dashboard.is_training()
+    if running:
+        dashboard.resume_training()
+    else:
+        dashboard.pause_training()
+    _spin_until(lambda: h.state == want or not dashboard.is_training(), 120)
+    return dashboard.is_training()
 
 
 def measure(dashboard, project, seconds: float = 10.0) -> dict:
     """Responsiveness figures for training ``project`` in ``dashboard`` (see the module docstring).
 
     Returns {"ui_lateness_p99_ms", "ui_stall_max_ms", "plot_fps", "train_sps_gui", "train_sps_headless"}
-    plus the context: "ratio", "epochs_gui", "epochs_headless", "probe_ticks", "seconds", "device".
-    Training speed on both sides is what the engine reports per epoch for its training pass (the
-    CLI's `samples_per_s`), median over the epochs after the first.
+    plus the context: "ratio", "epochs_gui", "epochs_headless", "slices", "probe_ticks", "gui_seconds",
+    "device". Training speed on both sides is what the engine reports per epoch for its training
+    pass (the CLI's `samples_per_s`), median over the epochs that ran wholly inside a slice.
     """
     app = QApplication.instance()
     assert app is not None, "measure() needs a running QApplication"
@@ -162,39 +247,73 @@ def measure(dashboard, project, seconds: float = 10.0) -> dict:
     probe = _LatenessProbe()
     painter = _PaintCounter()
     viewport = None
+    cli = None
+    gui: list[float] = []
+    cli_slices: list[tuple[float, float]] = []
+    gui_time = 0.0
+    paints = 0
     try:
         project_file = (Path(project.path) if project.path and Path(project.path).is_file()
                         else snapshot(project).save(tmp / "p.json"))
-        # 1. the headless CLI, first half (the machine's load may drift: it runs before AND after)
-        head = cli_epoch_speeds(project_file, tmp / "cli-a", seconds / 2, MANY_EPOCHS)
-        # 2. the GUI run
+        # 1. the headless CLI warms up (its first epoch, and one more to time), then is held
+        cli = CliRun(project_file, tmp)
+        if not _spin_until(lambda: cli.epochs() >= 1 or not cli.alive(), 300) or cli.epochs() < 1:
+            raise RuntimeError("the command line did not train within 5 minutes")
+        cli.hold()
+        # 2. the GUI run warms up (its first epoch), on screen
         dashboard.set_project(project)
         _show(dashboard)
         viewport = dashboard.plots.loss.viewport()  # pyqtgraph may replace it before the first show
         viewport.installEventFilter(painter)
-        probe.start()
-        if not dashboard.start_training(epochs=_epochs_for(head, seconds, tmp / "cli-a"), out=tmp / "gui-run"):
+        if not dashboard.start_training(epochs=_epochs_for(cli, seconds, tmp), out=tmp / "gui-run"):
             raise RuntimeError("the dashboard did not start training: " + dashboard.banner.text())
         h = dashboard.history
-        if not _spin_until(lambda: len(h.progress_times) >= 2 or not dashboard.is_training(), 300):
+        if not _spin_until(lambda: len(h.epoch_sps) >= 1 or not dashboard.is_training(), 300):
             raise RuntimeError("training did not start within 5 minutes")
         if not dashboard.is_training():
             raise RuntimeError("training ended before it could be measured: " + dashboard.banner.text())
-        probe.recording = True
-        paints0 = painter.count
-        t0 = time.perf_counter()
-        _spin_until(lambda: not dashboard.is_training(), seconds)
-        window = time.perf_counter() - t0
-        probe.recording = False
-        paints = painter.count - paints0
+        # 3. turns: G C C G G C ... (a steady drift of the machine weighs on both sides alike)
+        epoch_s = cli.typical_epoch_s()
+        slice_s = max(MIN_SLICE_S, SLICE_EPOCHS * epoch_s)
+        turns = max(1, int(seconds // slice_s)) if CAN_HOLD else 1
+        slice_s = seconds / turns
+        order = [side for k in range(turns) for side in (("gui", "cli") if k % 2 == 0 else ("cli", "gui"))]
+        if turns == 1:
+            order = ["cli", "gui", "cli"]   # one slice each: the CLI before and after the GUI
+        cli_share = seconds / order.count("cli")
+        for side in order:
+            if side == "cli":
+                if cli.go():   # a new process (no SIGSTOP here): its warm-up epoch is not timed
+                    n = cli.epochs()
+                    _spin_until(lambda: cli.epochs() > n or not cli.alive(), 300)
+                if not cli.alive():
+                    break
+                t0 = time.perf_counter()
+                _spin(cli_share)
+                cli_slices.append((t0, time.perf_counter()))
+                cli.hold()
+                continue
+            if not _set_running(dashboard, True):
+                break
+            done_before = len(h.epoch_sps)
+            paints0 = painter.count
+            probe.start()   # the probe ticks only in the GUI's turns: in the CLI's it would take its CPU
+            t0 = time.perf_counter()
+            _spin_until(lambda: not dashboard.is_training(), slice_s)
+            gui_time += time.perf_counter() - t0
+            probe.stop()
+            paints += painter.count - paints0
+            # the first epoch that ended in the slice began before it
+            gui += [float(x) for x in h.epoch_sps.view()[done_before + 1:]]
+            if not _set_running(dashboard, False):
+                break
         dashboard.request_stop_and_wait(60000)
-        probe.stop()
-        gui = [float(x) for x in h.epoch_sps.view()]
         device = h.info.get("device_name") or h.info.get("device")
-        # 3. the headless CLI, second half
-        head += cli_epoch_speeds(project_file, tmp / "cli-b", seconds / 2, MANY_EPOCHS)
+        head = cli.speeds_in(cli_slices)
     finally:
         probe.stop()
+        if cli is not None:
+            cli.close()
         if viewport is not None:
             viewport.removeEventFilter(painter)
         if dashboard.is_training():
@@ -208,25 +327,26 @@ def measure(dashboard, project, seconds: float = 10.0) -> dict:
     return {
         "ui_lateness_p99_ms": round(float(np.percentile(lat, 99)), 2) if lat.size else None,
         "ui_stall_max_ms": round(float(lat.max()), 2) if lat.size else None,
-        "plot_fps": round(paints / window, 1) if window > 0 else None,
+        "plot_fps": round(paints / gui_time, 1) if gui_time > 0 else None,
         "train_sps_gui": round(gui_sps, 1) if gui_sps else None,
         "train_sps_headless": round(head_sps, 1) if head_sps else None,
         "ratio": round(gui_sps / head_sps, 3) if gui_sps and head_sps else None,
         "epochs_gui": len(gui),
         "epochs_headless": len(head),
+        "slices": len(order),
         "probe_ticks": int(lat.size),
-        "seconds": round(window, 2),
+        "gui_seconds": round(gui_time, 2),   # how long the GUI run trained while measured
         "device": device,
     }
 
 
-def _epochs_for(cli_speeds: list[float], seconds: float, cli_run: Path) -> int:
-    """Enough epochs to train through the measured window (a real run's epoch count, so the
-    charts' x axis is laid out as the person sees it), capped where the charts stop fixing it.
-    The training-set size comes from the headless run's summary, written before its first epoch."""
-    typical = _typical(cli_speeds)
+def _epochs_for(cli: CliRun, seconds: float, out: Path) -> int:
+    """Enough epochs to train through the measured time (a real run's epoch count, so the charts'
+    x axis is laid out as the person sees it), capped where the charts stop fixing it. The
+    training-set size comes from the CLI run's summary, written before its first epoch."""
+    typical = _typical([sps for _, _, sps in cli.rows])
     try:
-        n = int(json.loads((cli_run / "summary.json").read_text(encoding="utf-8"))["n_train"])
+        n = int(json.loads((out / "cli-1" / "summary.json").read_text(encoding="utf-8"))["n_train"])
     except (OSError, ValueError, KeyError, TypeError):  # the count is only a hint for the charts
         n = 0
     if not typical or not n:

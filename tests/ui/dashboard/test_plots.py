@@ -150,3 +150,62 @@ def test_live_range_moves_in_round_steps_only_when_needed(qtbot):
     chart.set_curve("c", np.arange(10.0), np.ones(10) * 50)
     chart.fit()
     assert chart.getPlotItem().vb.viewRange()[1][1] < 50
+
+
+def test_markers_while_they_fit_then_the_line_alone(qtbot):
+    from cnnrnn_studio.ui.dashboard.charts import MARKERS_UP_TO
+
+    chart = Chart("t", "epoch", "y", live=True)
+    qtbot.addWidget(chart)
+    chart.add_curve("line", "per epoch", "#000", symbol="o")
+    chart.add_curve("dots", "points", "#000", scatter=True)
+    few = np.arange(1.0, MARKERS_UP_TO + 1)
+    chart.set_curve("line", few, few)
+    chart.set_curve("dots", few, few)
+    assert chart.curves["line"].opts["symbol"] == "o"
+    many = np.arange(1.0, MARKERS_UP_TO + 2)
+    chart.set_curve("line", many, many)
+    chart.set_curve("dots", many, many)
+    assert chart.curves["line"].opts["symbol"] is None          # too dense: the line alone
+    assert chart.curves["dots"].opts["symbol"] == "o"           # a scatter keeps its points
+    chart.set_curve("line", few, few)                            # a new run starts small again
+    assert chart.curves["line"].opts["symbol"] == "o"
+    assert [n for n, _, _ in chart.series()] == ["per epoch", "points"]   # data untouched
+
+
+def test_live_curves_draw_about_one_point_per_pixel(qtbot):
+    chart = Chart("t", "x", "y", live=True)
+    qtbot.addWidget(chart)
+    chart.resize(500, 300)
+    chart.show()
+    qtbot.waitExposed(chart)
+    chart.add_curve("noisy", "noisy", "#000")
+    chart.add_curve("smooth", "smooth", "#000", downsample="mean")
+    x = np.linspace(0, 10, 20000)
+    y = np.sin(x * 40)
+    chart.set_curve("noisy", x, y)
+    chart.set_curve("smooth", x, y)
+    chart.fit()
+    width = chart.getPlotItem().vb.width()
+    noisy_x, noisy_y = chart.curves["noisy"].getData()
+    smooth_x, _ = chart.curves["smooth"].getData()
+    assert len(noisy_x) <= 2.5 * width and len(smooth_x) <= 1.5 * width   # not 20,000 segments
+    assert noisy_y.max() == pytest.approx(1.0, abs=1e-3) and noisy_y.min() == pytest.approx(-1.0, abs=1e-3)
+    assert len(chart.series()[0][1]) == 20000                    # export and hover keep every point
+
+
+def test_an_accuracy_axis_stops_at_100_percent(plots):
+    h = RunHistory()
+    _feed(h, epochs=3)       # validation accuracy 50, 60, 70 %
+    plots.refresh(h)
+    h2 = RunHistory()
+    h2.add(E.RunStarted(run_dir="r", epochs=3, batches_per_epoch=1, device="cpu", device_name="CPU",
+                        n_train=4, n_val=1, n_test=1, total_params=1, task="classification", class_names=None))
+    for ep, acc in ((1, 0.69), (2, 0.99), (3, 1.0)):
+        h2.add(E.EpochDone(epoch=ep, epochs=3, train_loss=0.1, train_accuracy=acc, val_loss=0.1, val_accuracy=acc,
+                           val_mae=None, val_rmse=None, samples_per_s=1.0, seconds=1.0, lr=0.01, grad_norms={}))
+    h2.add(E.Finished(summary={}, run_dir="r", stopped_early=False, stopped_by_user=False))
+    plots.clear()
+    plots.refresh(h2)
+    (_, _), (y0, y1) = plots.scores.getPlotItem().vb.viewRange()
+    assert y1 == pytest.approx(100.0, abs=0.5) and y0 <= 69
