@@ -216,7 +216,7 @@ class TrainingDashboard(QWidget):
         self._error_shown = False
         self._stop_requested = False
         session = TrainingSession(self.engine, frozen, options, parent=self)
-        session.event_received.connect(self._on_event)
+        session.events_waiting.connect(self._take_events)
         session.run_returned.connect(self._on_run_returned)
         session.error.connect(self._on_error)
         session.ended.connect(self._on_ended)
@@ -289,6 +289,13 @@ class TrainingDashboard(QWidget):
 
     # --- events from the training thread (queued to this thread) -------------------------------
     @Slot(object)
+    @Slot()
+    def _take_events(self) -> None:
+        """Handle the run's queued events in order (at each frame, and at once for the rare ones)."""
+        if self.session is not None:
+            for item in self.session.take_events():
+                self._on_event(item)
+
     def _on_event(self, item) -> None:
         at, event = item
         name = event_name(event)
@@ -331,6 +338,7 @@ class TrainingDashboard(QWidget):
 
     @Slot()
     def _on_ended(self) -> None:
+        self._take_events()   # what the run queued after its last signal
         if self.session is not None:
             self.session.deleteLater()
         self.session = None
@@ -384,6 +392,7 @@ class TrainingDashboard(QWidget):
     # --- the ~20 Hz refresh --------------------------------------------------------------------
     @Slot()
     def _tick(self) -> None:
+        self._take_events()
         h = self.history
         now = time.perf_counter()
         self.progress.refresh(h, now)

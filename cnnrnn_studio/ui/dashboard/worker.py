@@ -3,13 +3,18 @@
 ``TrainingWorker`` is a QObject moved to a QThread: ``started -> run``, ``finished -> quit`` (the
 thread is deleteLater'd, the Python-owned worker released on the GUI thread once its thread has
 ended), an exception -> ``error(str)``. The engine calls its listener ON THE TRAINING
-THREAD; the listener only stamps the time and emits a signal, which Qt queues to the GUI thread.
-Stop / pause / resume go through the engine's TrainControl (threading.Events checked every batch):
-a slot on the worker could not run while its loop runs, and QThread.terminate() is never used.
+THREAD; the listener only stamps the time and puts the event in a queue, which the dashboard
+empties at each frame of its ~16 Hz refresh. The frequent events (BatchProgress ~20 a second,
+EpochStarted and EpochDone once per epoch, which can be 100 a second on a small dataset) wait for
+that frame: a queued signal for each would wake the GUI thread ~40-200 times a second, and each
+wake takes a core from training's OpenMP threads. Every other event (start, pause, resume, the
+end, a failure) also sends ``events_queued``, so the GUI takes the queue at once. One queue for
+all of them keeps the order.
 """
 
 from __future__ import annotations
 
+import collections
 import time
 from typing import Any
 
@@ -17,22 +22,31 @@ from PySide6.QtCore import QObject, Signal
 
 from ..tasks import FunctionWorker, WorkerThread
 
+# Events taken at the dashboard's next frame rather than signalled one by one.
+FRAME_EVENTS = frozenset({"BatchProgress", "EpochStarted", "EpochDone"})
+
 
 class TrainingWorker(FunctionWorker):
     """Runs ``engine.train(project, listener=..., control=..., **options)`` once, on its thread;
-    ``succeeded`` carries the engine's Run, ``event_emitted`` every engine event as it happens."""
+    ``succeeded`` carries the engine's Run. Engine events go into ``pending``; ``events_queued``
+    says when one should not wait for the GUI's next frame."""
 
-    event_emitted = Signal(object)   # (perf_counter when the engine emitted it, event)
+    events_queued = Signal()
 
     def __init__(self, engine, project, control, options: dict[str, Any]):
         options = dict(options)
         super().__init__(lambda: engine.train(project, listener=self._listen, control=control, **options))
+        # (time, event) of every engine event, oldest first; deque appends and pops are thread-safe
+        self.pending: collections.deque = collections.deque()
 
     def _listen(self, event: Any) -> None:
         # On the training thread: as little Python as possible (the engine already throttles
         # BatchProgress to ~20 Hz), and never let a GUI problem kill the run.
+        self.pending.append((time.perf_counter(), event))
+        if type(event).__name__ in FRAME_EVENTS:
+            return
         try:
-            self.event_emitted.emit((time.perf_counter(), event))
+            self.events_queued.emit()
         except RuntimeError:  # the receiver is gone (window closing): nothing to show it on
             pass
 
@@ -43,11 +57,12 @@ class TrainingWorker(FunctionWorker):
 class TrainingSession(WorkerThread):
     """One training run on its own thread, and the controls for it.
 
-    Signals arrive on the GUI thread: ``event_received((t, event))`` for every engine event,
+    Signals arrive on the GUI thread: ``events_waiting()`` when an engine event other than the
+    frequent FRAME_EVENTS was queued (call ``take_events()``; the GUI also calls it at each frame),
     ``run_returned(run)``, ``error(message)``, then ``ended()`` once the thread has stopped.
     """
 
-    event_received = Signal(object)
+    events_waiting = Signal()
     run_returned = Signal(object)
     error = Signal(str)
 
@@ -56,9 +71,18 @@ class TrainingSession(WorkerThread):
         worker = TrainingWorker(engine, project, control, options)
         super().__init__(worker, parent, name="training")
         self.control = control
-        worker.event_emitted.connect(self.event_received)
+        self._pending = worker.pending   # kept here: the worker is released when its thread ends
+        worker.events_queued.connect(self.events_waiting)
         worker.succeeded.connect(self.run_returned)
         worker.error.connect(self.error)
+
+    def take_events(self) -> list:
+        """The queued (time, event) pairs, oldest first, and an empty queue."""
+        out = []
+        pending = self._pending
+        while pending:
+            out.append(pending.popleft())
+        return out
 
     def stop(self) -> None:
         """Honoured before the next batch (a stop also ends a pause)."""

@@ -132,3 +132,25 @@ def test_train_again_starts_a_new_run(qtbot, dashboard, tiny_project, train_to_e
     second = train_to_end(dashboard, epochs=1)
     assert first != second and Path(first).is_dir() and Path(second).is_dir()
     assert len(dashboard.runs.infos) == 2
+
+
+def test_frequent_events_wait_for_the_next_frame_and_the_rest_wake_the_gui(qtbot):
+    from cnnrnn_studio.train import events as E
+    from cnnrnn_studio.ui.dashboard.worker import TrainingWorker
+
+    worker = TrainingWorker(engine=None, project=None, control=None, options={})
+    woken_at = []   # how many events were queued when the GUI was woken
+    worker.events_queued.connect(lambda: woken_at.append(len(worker.pending)))
+    sequence = [
+        E.RunStarted(run_dir="r", epochs=1, batches_per_epoch=2, device="cpu", device_name="CPU", n_train=4,
+                     n_val=1, n_test=1, total_params=1, task="classification", class_names=None),
+        E.EpochStarted(epoch=1, epochs=1),
+        E.BatchProgress(epoch=1, batch=2, batches=2, losses=[1.0, 0.9], samples_per_s=10.0, lr=0.1),
+        E.EpochDone(epoch=1, epochs=1, train_loss=0.9, train_accuracy=0.5, val_loss=1.0, val_accuracy=0.5,
+                    val_mae=None, val_rmse=None, samples_per_s=10.0, seconds=0.1, lr=0.1, grad_norms={}),
+        E.Finished(summary={}, run_dir="r", stopped_early=False, stopped_by_user=False),
+    ]
+    for event in sequence:
+        worker._listen(event)
+    assert [e for _, e in worker.pending] == sequence          # one queue: the order is kept
+    assert woken_at == [1, 5]                                   # only the start and the end woke it
