@@ -13,8 +13,8 @@ from PySide6.QtWidgets import QComboBox, QFileDialog, QGridLayout, QHBoxLayout, 
 from .charts import BLUE, GREEN, GREY, ORANGE, PURPLE, RED, Chart
 from .history import RunHistory
 
-SECONDARY_EVERY = 4   # learning-rate and speed charts: every 4th refresh (~4 per second)
-EPOCH_CURVES_HZ = 4   # per-epoch curves (loss per epoch, accuracy): at most 4 updates a second
+SECONDARY_EVERY = 8   # learning-rate and speed charts: every 8th refresh (~2 per second)
+EPOCH_CURVES_HZ = 2   # per-epoch curves (loss per epoch, accuracy): at most 2 updates a second
 
 
 class LivePlots(QWidget):
@@ -149,7 +149,7 @@ class LivePlots(QWidget):
                 self.scores.set_curve("train_acc", ex, 100.0 * h.train_accuracy.view())
                 self.scores.set_curve("val_acc", ex, 100.0 * h.val_accuracy.view())
             self._secondary_due = True
-        # The learning rate and the speed change slowly: every 4th frame is plenty, and never in the
+        # The learning rate and the speed change slowly: every 8th frame is plenty, and never in the
         # same frame as the per-epoch curves (spreading the work keeps each frame short); every
         # chart not repainted leaves the CPU to training.
         # (A finished run is drawn in full at once.)

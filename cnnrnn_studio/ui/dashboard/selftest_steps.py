@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import time
 
-SECONDS = float(os.environ.get("CNNRNN_SELFTEST_TRAIN_SECONDS", "8"))
+SECONDS = float(os.environ.get("CNNRNN_SELFTEST_TRAIN_SECONDS", "10"))
 
 
 def _project(journey):

@@ -72,3 +72,41 @@ def test_without_stopping_a_process_hold_ends_it_and_go_starts_another(fake_cli,
         assert sum(1 for _, _, sps in run.rows if sps == 1002.0) == 2   # each process's epoch 1 left out
     finally:
         run.close()
+
+
+def test_turns_alternate_so_a_steady_drift_weighs_on_both_sides_alike():
+    order = R.turn_order(8.0, 0.1)                       # 0.1 s epochs: 1 s turns, 8 of each
+    assert order[:6] == ["gui", "cli", "cli", "gui", "gui", "cli"]
+    gui = [i for i, s in enumerate(order) if s == "gui"]
+    cli = [i for i, s in enumerate(order) if s == "cli"]
+    assert len(gui) == len(cli) == 8 and sum(gui) == sum(cli)   # same mean position in time
+    # a machine slowing down steadily: both sides see the same average speed
+    speed = [20000.0 - 500.0 * i for i in range(len(order))]
+    turns = [(side, [speed[i], speed[i]]) for i, side in enumerate(order)]
+    assert R.side_speed(turns, "gui") == pytest.approx(R.side_speed(turns, "cli"))
+
+
+def test_long_epochs_or_no_stopping_give_one_turn_each():
+    assert R.turn_order(8.0, 3.0) == ["cli", "gui", "cli"]          # 12 s turns do not fit in 8 s
+    assert R.turn_order(8.0, float("inf")) == ["cli", "gui", "cli"]
+    assert R.turn_order(8.0, 0.1, can_hold=False) == ["cli", "gui", "cli"]
+
+
+def test_each_turn_weighs_the_same_and_empty_turns_are_left_out():
+    turns = [("gui", [100.0, 100.0, 100.0, 100.0, 100.0]), ("cli", [200.0]), ("cli", [120.0, 120.0, 130.0]),
+             ("gui", [80.0]), ("gui", [])]
+    assert R.side_speed(turns, "gui") == pytest.approx(90.0)       # not 96.7 (the pooled median: 100)
+    assert R.side_speed(turns, "cli") == pytest.approx(160.0)
+    assert R.side_speed([("gui", [])], "gui") is None
+
+
+def test_the_probe_measures_how_late_each_tick_came_within_its_turn(qtbot):
+    probe = R._LatenessProbe()
+    probe.start()
+    qtbot.wait(120)
+    probe.stop()
+    ticks = len(probe.lateness_ms)
+    assert 5 <= ticks <= 12 and all(v >= 0 for v in probe.lateness_ms)
+    # the same arithmetic on known times: two turns, the gap between them is not a late tick
+    probe._stamps[:], probe._turns[:] = [0.0, 0.010, 0.025, 0.035, 5.0, 5.010, 5.050], [0, 4]
+    assert probe.lateness_ms == pytest.approx([0.0, 5.0, 0.0, 0.0, 30.0])
