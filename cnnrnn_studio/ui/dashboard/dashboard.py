@@ -338,12 +338,11 @@ class TrainingDashboard(QWidget):
 
     @Slot()
     def _on_ended(self) -> None:
-        self._take_events()   # what the run queued after its last signal
+        self._timer.stop()
+        self._tick()   # the last frame, with what the run queued after its last signal
         if self.session is not None:
             self.session.deleteLater()
         self.session = None
-        self._timer.stop()
-        self._tick()
         h = self.history
         if h.state in ("running", "paused", "starting"):  # the engine ended without a final event
             h.end("stopped" if self._stop_requested else "finished")

@@ -45,8 +45,8 @@ from .engine import snapshot
 
 PROBE_MS = 10
 MANY_EPOCHS = 100000   # the runs are stopped by count or time, never by running out of epochs
-SLICE_EPOCHS = 4       # epochs per turn (at least MIN_SLICE_S seconds)
-MIN_SLICE_S = 1.0
+TURN_EPOCHS = 4       # epochs per turn (at least MIN_TURN_S seconds)
+MIN_TURN_S = 1.0
 CAN_HOLD = hasattr(signal, "SIGSTOP")   # POSIX: a process can be stopped and continued
 
 
@@ -137,7 +137,7 @@ class CliRun:
     """`cnnrnn-studio train PROJECT --json` in its own process, which can be held and let go.
 
     A reader thread notes when each epoch line arrives: an epoch that ended at ``t`` after
-    ``seconds`` ran from ``t - seconds`` to ``t``, so it is known which slice it ran in. Where a
+    ``seconds`` ran from ``t - seconds`` to ``t``, so it is known which turn it ran in. Where a
     process cannot be stopped (no SIGSTOP), ``hold`` ends it and ``go`` starts a new one (its
     first epoch, a warm-up, is not counted).
     """
@@ -203,9 +203,7 @@ class CliRun:
         if self.proc is None:
             return
         if self.proc.poll() is None:
-            if CAN_HOLD and self._held:
-                os.kill(self.proc.pid, signal.SIGCONT)
-            self.proc.kill()
+            self.proc.kill()   # SIGKILL ends a stopped process too
         self.proc.wait()
         if self._reader is not None:
             self._reader.join(10)
@@ -214,10 +212,10 @@ class CliRun:
         self._end()
         self._held = False
 
-    def speeds_in(self, slices: list[tuple[float, float]]) -> list[float]:
-        """The samples/s of the epochs that ran wholly inside one of ``slices`` ((start, end) pairs)."""
+    def speeds_in(self, turns: list[tuple[float, float]]) -> list[float]:
+        """The samples/s of the epochs that ran wholly inside one of ``turns`` ((start, end) pairs)."""
         return [sps for arrived, secs, sps in self.rows
-                if any(a <= arrived - secs and arrived <= b for a, b in slices)]
+                if any(a <= arrived - secs and arrived <= b for a, b in turns)]
 
 
 def _typical(speeds: list[float]) -> float | None:
@@ -345,10 +343,10 @@ def measure(dashboard, project, seconds: float = 10.0) -> dict:
 def turn_order(seconds: float, epoch_s: float, can_hold: bool = True) -> list[str]:
     """The turns, "gui" and "cli", in the order G C C G G C C G ...: as many GUI turns as CLI
     turns, and their mean position in time the same, so a steady drift of the machine's speed
-    weighs on both sides alike. Each turn holds about SLICE_EPOCHS epochs (at least MIN_SLICE_S).
+    weighs on both sides alike. Each turn holds about TURN_EPOCHS epochs (at least MIN_TURN_S).
     One turn each, C G C, when the epochs are too long for that or a process cannot be held."""
-    slice_s = max(MIN_SLICE_S, SLICE_EPOCHS * epoch_s) if math.isfinite(epoch_s) else math.inf
-    pairs = int(seconds // slice_s) if can_hold and math.isfinite(slice_s) else 0
+    turn_s = max(MIN_TURN_S, TURN_EPOCHS * epoch_s) if math.isfinite(epoch_s) else math.inf
+    pairs = int(seconds // turn_s) if can_hold and math.isfinite(turn_s) else 0
     if pairs < 2:
         return ["cli", "gui", "cli"]
     return [side for k in range(pairs) for side in (("gui", "cli") if k % 2 == 0 else ("cli", "gui"))]

@@ -21,6 +21,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from ..tasks import FunctionWorker, WorkerThread
+from .engine import event_name
 
 # Events taken at the dashboard's next frame rather than signalled one by one.
 FRAME_EVENTS = frozenset({"BatchProgress", "EpochStarted", "EpochDone"})
@@ -43,7 +44,7 @@ class TrainingWorker(FunctionWorker):
         # On the training thread: as little Python as possible (the engine already throttles
         # BatchProgress to ~20 Hz), and never let a GUI problem kill the run.
         self.pending.append((time.perf_counter(), event))
-        if type(event).__name__ in FRAME_EVENTS:
+        if event_name(event) in FRAME_EVENTS:
             return
         try:
             self.events_queued.emit()

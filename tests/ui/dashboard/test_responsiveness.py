@@ -28,14 +28,14 @@ def _wait(predicate, timeout=20.0):
         time.sleep(0.01)
 
 
-def test_only_epochs_wholly_inside_a_slice_count(tmp_path):
+def test_only_epochs_wholly_inside_a_turn_count(tmp_path):
     run = R.CliRun.__new__(R.CliRun)
-    run.rows = [(10.0, 0.5, 1.0),    # ran 9.5-10.0: before the slice
-                (11.2, 0.5, 2.0),    # 10.7-11.2: began before the slice (it was held then)
+    run.rows = [(10.0, 0.5, 1.0),    # ran 9.5-10.0: before the turn
+                (11.2, 0.5, 2.0),    # 10.7-11.2: began before the turn (it was held then)
                 (11.9, 0.5, 3.0),    # 11.4-11.9: inside
                 (12.1, 0.1, 4.0),    # 12.0-12.1: inside, at the end
-                (12.3, 0.1, 5.0),    # ended after the slice
-                (20.5, 0.4, 6.0)]    # inside the second slice
+                (12.3, 0.1, 5.0),    # ended after the turn
+                (20.5, 0.4, 6.0)]    # inside the second turn
     assert run.speeds_in([(11.0, 12.1), (20.0, 21.0)]) == [3.0, 4.0, 6.0]
     assert run.speeds_in([]) == []
 
