@@ -1,10 +1,10 @@
 """How long the verified ONNX export takes for every template (target: under 10 s each).
 
 For each template, side by side in one run:
-  export   cnnrnn_studio.export.onnx.export_onnx: trace, metadata, checker (full_check), onnxruntime
+  export   cnnrnn_studio.interop.onnx.export_onnx: trace, metadata, checker (full_check), onnxruntime
            vs torch at 2 batch sizes (and 2 lengths for a free time axis), atomic write;
   raw      the bare torch.onnx.export call the studio makes (the reference: no checks, no metadata);
-  import   reading the file back into the studio (cnnrnn_studio.export.onnx_import.import_onnx,
+  import   reading the file back into the studio (cnnrnn_studio.interop.onnx_import.import_onnx,
            itself verified against onnxruntime);
   python   generating the readable PyTorch module (compile.codegen.python_source).
 Class names are passed in, so dataset loading is not timed. Best of --repeat runs.
@@ -43,8 +43,8 @@ def main() -> int:
     import torch
 
     from cnnrnn_studio.compile.codegen import python_source
-    from cnnrnn_studio.export.onnx import INPUT_NAMES, OPSET, export_onnx, random_inputs, valid_lengths
-    from cnnrnn_studio.export.onnx_import import import_onnx
+    from cnnrnn_studio.interop.onnx import INPUT_NAMES, OPSET, export_onnx, random_inputs, valid_lengths
+    from cnnrnn_studio.interop.onnx_import import import_onnx
     from cnnrnn_studio.project import list_templates, load_template
 
     torch.set_num_threads(max(1, torch.get_num_threads()))

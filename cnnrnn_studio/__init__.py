@@ -15,8 +15,7 @@ from __future__ import annotations
 
 from .errors import GraphEditError, ProjectError, StudioError, ValidationError
 from .project import Project, list_templates, load_project, load_template
-
-__version__ = "0.1.0"
+from .version import __version__
 
 
 def train(project, **kwargs):
@@ -27,8 +26,8 @@ def train(project, **kwargs):
 
 
 def export_onnx(project, path, model=None, weights=None, **kwargs):
-    """Export to one verified .onnx file; see cnnrnn_studio.export.onnx.export_onnx."""
-    from .export.onnx import export_onnx as _export
+    """Export to one verified .onnx file; see cnnrnn_studio.interop.onnx.export_onnx."""
+    from .interop.onnx import export_onnx as _export
 
     return _export(project, path, model=model, weights=weights, **kwargs)
 

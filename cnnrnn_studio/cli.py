@@ -9,12 +9,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Callable, Sequence
+from typing import Sequence
 
 from .errors import StudioError
+from .interop import commands as interop_commands
+from .train import commands as train_commands
 
-EXIT_INVALID = 1   # the project/network/data is not valid
-EXIT_USAGE = 2     # argparse's own code for bad flags
+EXIT_INVALID = 1   # the project/network/data is not valid (argparse exits 2 for bad flags)
 
 
 def _fmt_int(n: int) -> str:
@@ -68,10 +69,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def _dataset_problems(project) -> list[str]:
     """Does the dataset fit the network? (Only when the data layer can load it.)"""
-    try:
-        from .train.fit import dataset_fit_problems
-    except ImportError:
-        return []
+    from .project.fit import dataset_fit_problems
+
     try:
         return dataset_fit_problems(project)
     except StudioError as e:
@@ -89,14 +88,6 @@ def cmd_blocks(args: argparse.Namespace) -> int:
         if specs:
             print(f"{cat}: " + ", ".join(s.type for s in specs))
     return 0
-
-
-def _lazy(module: str, func: str) -> Callable[[argparse.Namespace], int]:
-    def run(args: argparse.Namespace) -> int:
-        import importlib
-
-        return importlib.import_module(module).__getattribute__(func)(args)
-    return run
 
 
 def cmd_gui(args: argparse.Namespace) -> int:
@@ -130,20 +121,14 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--self-test", action="store_true", help="run a scripted user journey offscreen and exit")
     g.set_defaults(func=cmd_gui)
 
-    # Subcommands implemented in their own packages register themselves here.
-    for mod in ("cnnrnn_studio.train.commands", "cnnrnn_studio.export.commands"):
-        try:
-            import importlib
-
-            importlib.import_module(mod).add_commands(sub)
-        except ModuleNotFoundError as e:
-            if e.name != mod:
-                raise
+    # Subcommands implemented next to the code they run (train, evaluate, export, import-onnx...).
+    train_commands.add_commands(sub)
+    interop_commands.add_commands(sub)
     return ap
 
 
 def _version() -> str:
-    from . import __version__
+    from .version import __version__
 
     return f"CNN-RNN Studio {__version__}"
 

@@ -39,3 +39,11 @@ class ValidationError(StudioError):
         lines = [str(p) for p in self.problems]
         super().__init__("The network has problems:\n  - " + "\n  - ".join(lines) if len(lines) > 1
                          else (lines[0] if lines else "The network is not valid."))
+
+
+class WeightsError(StudioError):
+    """A weights file that cannot be read, or does not fit the network (every mismatch listed)."""
+
+    def __init__(self, message: str, *, where: str | None = None, mismatches: list[str] | None = None):
+        super().__init__(message, where=where)
+        self.mismatches = list(mismatches or [])

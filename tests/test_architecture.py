@@ -1,4 +1,5 @@
-"""The core stays Qt-free and torch-free at import (the GUI must start before torch loads)."""
+"""The architecture holds: layers point one way, the core stays Qt-free and torch-free at import
+(the GUI must start before torch loads)."""
 
 import subprocess
 import sys
@@ -6,7 +7,7 @@ from pathlib import Path
 
 CORE = ["cnnrnn_studio", "cnnrnn_studio.blocks", "cnnrnn_studio.graph", "cnnrnn_studio.project",
         "cnnrnn_studio.project.from_data",
-        "cnnrnn_studio.compile", "cnnrnn_studio.data", "cnnrnn_studio.train", "cnnrnn_studio.export",
+        "cnnrnn_studio.compile", "cnnrnn_studio.data", "cnnrnn_studio.train", "cnnrnn_studio.interop",
         "cnnrnn_studio.cli"]
 
 
@@ -46,3 +47,32 @@ def test_no_qt_import_outside_ui_in_the_source():
             if s.startswith(("import PySide6", "from PySide6", "import pyqtgraph", "from pyqtgraph")):
                 offenders.append(str(f.relative_to(root)))
     assert offenders == []
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_layers_point_one_way():
+    """The import-linter contract in pyproject.toml: no package imports one above it, so there
+    is no import cycle between packages (blocks -> graph -> compile, data -> project -> train ->
+    interop -> ui -> selfcheck -> cli)."""
+    from importlinter.cli import lint_imports
+
+    assert lint_imports(config_filename=str(ROOT / "pyproject.toml"), no_cache=True, no_logo=True) == 0
+
+
+def test_the_layer_contract_sees_an_upward_import(tmp_path):
+    """The contract really checks: a copy of the package where graph imports train is refused."""
+    import shutil
+
+    copy = tmp_path / "cnnrnn_studio"
+    shutil.copytree(ROOT / "cnnrnn_studio", copy, ignore=shutil.ignore_patterns("__pycache__"))
+    with open(copy / "graph" / "model.py", "a") as f:
+        f.write("\nfrom ..train import events  # an upward import\n")
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    code = ("import sys; from importlinter.cli import lint_imports; "
+            "sys.exit(lint_imports(config_filename='pyproject.toml', no_cache=True, no_logo=True))")
+    r = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,
+                       env={"PYTHONPATH": str(tmp_path), "PATH": ""})
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "cnnrnn_studio.graph.model -> cnnrnn_studio.train" in r.stdout.replace("\n", " ")

@@ -18,7 +18,6 @@ import builtins
 import keyword
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from ..blocks import TensorSpec
@@ -504,17 +503,14 @@ def _wrap(text: str, width: int) -> list[str]:
 
 
 def python_source(project_or_graph: Any, *, name: str | None = None) -> str:
-    """A standalone, readable PyTorch module for the network (a Project, a Graph or a project path).
+    """A standalone, readable PyTorch module for the network (a Project or a Graph; the
+    interop package's `python_source` also takes a project file's path).
 
     Raises ValidationError (listing every problem) if the network is not valid.
     """
-    from .. import __version__
+    from ..version import __version__
 
     description = ""
-    if isinstance(project_or_graph, (str, Path)):
-        from ..project import load_project
-
-        project_or_graph = load_project(project_or_graph)
     if isinstance(project_or_graph, Graph):
         graph, analysis, title = project_or_graph, analyze(project_or_graph), name or "Network"
     else:  # a Project

@@ -1,36 +1,44 @@
-"""Export and import: verified ONNX, readable PyTorch code, a torchrun (DDP) training folder,
-ONNX import as editable blocks, and safetensors weight files.
+"""The old name of `cnnrnn_studio.interop` (the package was renamed when it took on import too).
 
-    from cnnrnn_studio.export import export_onnx, import_onnx, load_weights
-    report = export_onnx(project, "model.onnx", weights="runs/run1")
-    project, state = import_onnx("model.onnx")
-
-Importing this package does not import torch or onnx; the names below load their module on
-first use (the GUI starts before torch loads).
+Code written against the old names keeps working: `cnnrnn_studio.export.X` is the very module
+`cnnrnn_studio.interop.X` (the weight files moved to `cnnrnn_studio.compile.weights`, the
+atomic writer to `cnnrnn_studio.files`). New code imports `cnnrnn_studio.interop`.
 """
 
 from __future__ import annotations
 
-from importlib import import_module
+import importlib
+import importlib.abc
+import importlib.machinery
+import importlib.util
+import sys
+from types import ModuleType
 from typing import Any
 
-from .errors import ExportError, OnnxImportError, WeightsError
+from .. import interop as _interop
 
-_LAZY = {
-    "export_onnx": "onnx", "ExportReport": "onnx", "verify_onnx": "onnx",
-    "import_onnx": "onnx_import",
-    "load_weights": "weights", "save_weights": "weights", "read_weights": "weights",
-    "resolve_weights_path": "weights",
-    "export_torchrun_script": "torchrun", "TorchrunReport": "torchrun", "README_SECTION": "torchrun",
-}
+_MOVED = {"weights": "cnnrnn_studio.compile.weights", "_files": "cnnrnn_studio.files"}
+
+
+class _Alias(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Finds `cnnrnn_studio.export.X` and hands back the module it is now, unchanged."""
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> importlib.machinery.ModuleSpec | None:
+        if not fullname.startswith(__name__ + "."):
+            return None
+        return importlib.util.spec_from_loader(fullname, self)
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType:
+        short = spec.name[len(__name__) + 1:]
+        return importlib.import_module(_MOVED.get(short, f"{_interop.__name__}.{short}"))
+
+    def exec_module(self, module: ModuleType) -> None:
+        # The import system stamped the alias's spec on the real module: give it its own back.
+        module.__spec__ = importlib.util.find_spec(module.__name__)
+
+
+sys.meta_path.insert(0, _Alias())
 
 
 def __getattr__(name: str) -> Any:
-    if name == "python_source":
-        return import_module("..compile.codegen", __name__).python_source
-    if name in _LAZY:
-        return getattr(import_module(f".{_LAZY[name]}", __name__), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-__all__ = ["ExportError", "OnnxImportError", "WeightsError", "python_source", *_LAZY]
+    return getattr(_interop, name)

@@ -9,11 +9,11 @@ from __future__ import annotations
 import copy
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any, Callable
 
 from ..errors import GraphEditError, ProjectError, ValidationError
+from ..files import atomic_write_text as _atomic_write_text
 from ..graph import Analysis, Graph, analyze
 
 FORMAT = "cnnrnn-studio-project"
@@ -210,26 +210,5 @@ def load_project(path: str | os.PathLike) -> Project:
 
 
 def atomic_write_text(path: str | os.PathLike, text: str) -> None:
-    """Write to a temporary file in the same folder, then rename over the target.
-
-    If anything fails (read-only folder, full disk) the previous file is untouched.
-    """
-    target = Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-    except OSError as e:
-        raise ProjectError(f"cannot save here ({e.strerror}). Choose another folder.", where=str(target)) from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
-    except OSError as e:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise ProjectError(f"could not be saved ({e.strerror}); the previous file is unchanged.",
-                           where=str(target)) from None
+    """Save text atomically (files.atomic_write_text); a failure is a ProjectError naming the file."""
+    _atomic_write_text(path, text, ProjectError)

@@ -17,7 +17,7 @@ import os
 from typing import Any
 
 from . import events
-from .config import ConfigError, TrainConfig
+from ..project.training import ConfigError, TrainConfig
 from .control import TrainControl
 from .evaluate import evaluate  # (the module imports torch lazily; the name is the function)
 from .events import (BatchProgress, EpochDone, EpochStarted, Failed, Finished, Paused, Resumed,
@@ -56,7 +56,7 @@ def train(project: Any, *, epochs: int | None = None, device: str | None = None,
 
 def dataset_fit_problems(project) -> list[str]:
     """Plain sentences for every way the project's dataset does not fit its network."""
-    from .fit import dataset_fit_problems as _fit
+    from ..project.fit import dataset_fit_problems as _fit
 
     return _fit(project)
 

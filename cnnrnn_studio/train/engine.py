@@ -28,7 +28,7 @@ from torch import nn
 from ..errors import StudioError
 from . import events as ev
 from . import threads, time_gradients
-from .config import TrainConfig
+from ..project.training import TrainConfig
 from .control import TrainControl
 from .evaluate import EVAL_BATCH, evaluate, predict_split
 from .runs import (RUN_FORMAT, RUN_VERSION, Run, make_run_dir, save_weights, write_json, write_metrics,
@@ -315,7 +315,7 @@ class Trainer:
     def _run(self) -> Run:
         cfg, project = self.cfg, self.project
         analysis = project.check()
-        from .fit import check_fit, load_project_dataset
+        from ..project.fit import check_fit, load_project_dataset
 
         if self.dataset is None:
             self.dataset = load_project_dataset(project, seed=cfg.seed, validation_split=cfg.validation_split)

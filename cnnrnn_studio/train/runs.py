@@ -56,7 +56,7 @@ class Run:
     def load_dataset(self):
         """The run's dataset, split exactly as in training (same spec, seed and validation share)."""
         if self.dataset is None:
-            from .fit import load_project_dataset
+            from ..project.fit import load_project_dataset
 
             if self.project is None:
                 raise RunError("This run has no project.json, so its dataset is unknown.", where=str(self.folder))
@@ -178,7 +178,7 @@ def write_metrics(path: Path, rows: list[dict]) -> None:
 
 def save_weights(path: Path, model, metadata: dict[str, str] | None = None) -> None:
     """The model's weights as safetensors, written atomically (one implementation: export.weights)."""
-    from ..export.weights import save_weights as _save
+    from ..compile.weights import save_weights as _save
 
     _save(model, path, metadata)
 
@@ -188,7 +188,7 @@ def load_weights(model, path: Path, device=None) -> dict[str, str]:
     it); returns the file's metadata (which epoch, best or last)."""
     from safetensors import safe_open
 
-    from ..export.weights import load_weights as _load
+    from ..compile.weights import load_weights as _load
 
     _load(model, path)
     if device is not None:

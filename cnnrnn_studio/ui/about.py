@@ -24,7 +24,7 @@ def find_device() -> str:
 def about_text(device: str | None) -> str:
     from PySide6.QtCore import qVersion
 
-    from .. import __version__
+    from ..version import __version__
 
     lines = [
         f"CNN-RNN Studio {__version__}",

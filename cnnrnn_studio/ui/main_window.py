@@ -13,7 +13,7 @@ from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (QApplication, QDockWidget, QLabel, QMainWindow, QStackedWidget, QTabWidget,
                                QToolBar, QVBoxLayout, QWidget)
 
-from .. import __version__
+from ..version import __version__
 from ..errors import StudioError
 from . import autosave, dialogs, theme
 from .canvas.render import save_png, save_svg

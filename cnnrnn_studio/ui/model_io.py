@@ -154,7 +154,7 @@ class ModelIO(QObject):
             dashboard.training_finished.connect(self._run_finished)
 
     def _run_finished(self, run_dir: str) -> None:
-        from ..export.weights import WEIGHTS_FILE
+        from ..compile.weights import WEIGHTS_FILE
 
         if run_dir and (Path(run_dir) / WEIGHTS_FILE).is_file():
             self.set_weights(run_dir)
@@ -241,7 +241,7 @@ class ModelIO(QObject):
 
     def export_onnx(self, path: str | Path, weights: str | Path | None = "current", probabilities: bool = False) -> bool:
         """Export and verify in the background; weights="current" takes the weights in use."""
-        from ..export.onnx import export_onnx
+        from ..interop.onnx import export_onnx
 
         if weights == "current":
             weights = self.weights.path if self.weights else None
@@ -263,8 +263,8 @@ class ModelIO(QObject):
 
     def export_python(self, path: str | Path) -> bool:
         from ..compile.codegen import python_source
-        from ..export._files import atomic_write_bytes
-        from ..export.errors import ExportError
+        from ..files import atomic_write_bytes
+        from ..interop.errors import ExportError
 
         project = self._project_copy()
 
@@ -284,7 +284,7 @@ class ModelIO(QObject):
         return self.export_torchrun(Path(folder) / f"{_safe_name(self.window.editor.project.name)}-ddp") if folder else False
 
     def export_torchrun(self, out_dir: str | Path) -> bool:
-        from ..export.torchrun import export_torchrun_script
+        from ..interop.torchrun import export_torchrun_script
 
         weights = self.weights.path if self.weights else None
         project = self._project_copy()
@@ -301,8 +301,8 @@ class ModelIO(QObject):
 
     def import_onnx(self, path: str | Path) -> bool:
         """The model becomes the canvas network (unsaved); its weights become the weights in use."""
-        from ..export.onnx_import import import_onnx
-        from ..export.weights import save_weights
+        from ..interop.onnx_import import import_onnx
+        from ..compile.weights import save_weights
 
         src = Path(path)
 
@@ -342,7 +342,7 @@ class ModelIO(QObject):
 
     def load_weights(self, path: str | Path) -> bool:
         """Check that the file fits the network (names and shapes; mismatches listed), then use it."""
-        from ..export.weights import load_weights
+        from ..compile.weights import load_weights
 
         project = self._project_copy()
 

@@ -7,7 +7,7 @@ and picture export are checked. One line per step, then one JSON line; exit 0 on
 
 Hook points for later steps (training one epoch, ONNX export):
   * `register_step(name, fn)` adds `fn(journey) -> str` (a detail line; raise to fail);
-  * a module `cnnrnn_studio.ui.dashboard.selftest_steps` or `cnnrnn_studio.export.selftest_steps`
+  * a module `cnnrnn_studio.ui.dashboard.selftest_steps` or `cnnrnn_studio.interop.selftest_steps`
     with `steps() -> [(name, fn)]` is picked up automatically;
   * `journey.figures` is a dict that goes into the final JSON line (e.g. training responsiveness).
 """
@@ -27,7 +27,7 @@ from typing import Callable, Iterator
 
 StepFn = Callable[["Journey"], str]
 _EXTRA: list[tuple[str, StepFn]] = []
-HOOK_MODULES = ("cnnrnn_studio.ui.dashboard.selftest_steps", "cnnrnn_studio.export.selftest_steps")
+HOOK_MODULES = ("cnnrnn_studio.ui.dashboard.selftest_steps", "cnnrnn_studio.interop.selftest_steps")
 
 
 def register_step(name: str, fn: StepFn) -> None:

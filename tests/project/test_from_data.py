@@ -11,7 +11,7 @@ import cnnrnn_studio as cs
 from cnnrnn_studio.data import DataError
 from cnnrnn_studio.project.from_data import (DENSE, ProposalError, csv_section, image_folder_defaults, inspect_csv,
                                              last_dense, propose_all, propose_project, with_test_share)
-from cnnrnn_studio.train.fit import dataset_fit_problems
+from cnnrnn_studio.project.fit import dataset_fit_problems
 
 CLASSES = ("circle", "cross", "square")
 

@@ -129,5 +129,5 @@ def test_failed_save_leaves_previous_file_intact(tmp_path, monkeypatch):
 
 def test_save_into_missing_folder_is_a_clear_error(tmp_path):
     p = cs.load_project(write(tmp_path, MINIMAL))
-    with pytest.raises(ProjectError, match="cannot save here"):
+    with pytest.raises(ProjectError, match="folder .* does not exist"):
         p.save(tmp_path / "no" / "such" / "dir" / "p.json")

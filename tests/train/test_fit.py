@@ -6,7 +6,7 @@ from cnnrnn_studio.errors import StudioError
 from cnnrnn_studio.project import load_template
 from cnnrnn_studio.train import dataset_fit_problems, train
 from cnnrnn_studio.train import events as ev
-from cnnrnn_studio.train.fit import fit_problems
+from cnnrnn_studio.project.fit import fit_problems
 
 from .helpers import Recorder, blobs, gru_classifier, make_project, variable_sequences, vector_classifier
 

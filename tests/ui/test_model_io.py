@@ -11,7 +11,7 @@ import onnxruntime as ort
 import pytest
 import torch
 
-from cnnrnn_studio.export.weights import save_weights
+from cnnrnn_studio.compile.weights import save_weights
 
 
 def _menu_texts(menu) -> list[str]:
@@ -132,7 +132,7 @@ def test_export_a_torchrun_folder(window, dialogs, tmp_path):
 
 
 def test_import_an_onnx_model_onto_the_canvas(window, dialogs, tmp_path):
-    from cnnrnn_studio.export.onnx import export_onnx
+    from cnnrnn_studio.interop.onnx import export_onnx
     from cnnrnn_studio.project import load_template
 
     source = load_template("resnet_block")
@@ -149,7 +149,7 @@ def test_import_an_onnx_model_onto_the_canvas(window, dialogs, tmp_path):
     assert sorted((l.src, l.dst, l.port) for l in g.links) == sorted((l.src, l.dst, l.port) for l in source.graph.links)
     assert not window.editor.stack.isClean()          # unsaved until the person saves it
     assert window.model_io.weights is not None and "resnet.onnx" in window.model_io.status.text()
-    from cnnrnn_studio.export.weights import load_weights
+    from cnnrnn_studio.compile.weights import load_weights
 
     rebuilt = load_weights(window.editor.project.build_model(), window.model_io.weights.path).eval()
     model.eval()

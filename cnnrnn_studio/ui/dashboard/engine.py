@@ -44,7 +44,7 @@ class Engine:
     def load_project_dataset(self, project):
         """The project's dataset, split as training will split it (the training section's seed and
         validation share)."""
-        return importlib.import_module("cnnrnn_studio.train.fit").load_project_dataset(project)
+        return importlib.import_module("cnnrnn_studio.project.fit").load_project_dataset(project)
 
     def load_run_dataset(self, run):
         """A finished run's dataset, split exactly as in that run."""

@@ -27,7 +27,7 @@ def load_project_dataset(project, *, base_dir: Path | None = None, seed: int | N
         raise DatasetError("The project has no dataset: choose one (a built-in dataset or your own files) "
                            "before training.")
     if seed is None or validation_split is None:
-        from .config import TrainConfig
+        from .training import TrainConfig
 
         cfg = TrainConfig.from_dict(project.training)
         seed = cfg.seed if seed is None else seed

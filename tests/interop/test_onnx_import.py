@@ -12,9 +12,9 @@ from onnx import TensorProto, helper, numpy_helper
 
 from cnnrnn_studio.cli import main as cli_main
 from cnnrnn_studio.errors import StudioError
-from cnnrnn_studio.export.errors import OnnxImportError
-from cnnrnn_studio.export.onnx_import import import_onnx
-from cnnrnn_studio.export.weights import load_weights
+from cnnrnn_studio.interop.errors import OnnxImportError
+from cnnrnn_studio.interop.onnx_import import import_onnx
+from cnnrnn_studio.compile.weights import load_weights
 from cnnrnn_studio.project import load_project
 
 RNG = np.random.default_rng(0)

@@ -147,7 +147,7 @@ def dataset_arrays(dataset) -> dict[str, Any]:
 
 
 def _readme(project, settings: dict, class_name: str, variable: bool) -> str:
-    from .. import __version__
+    from ..version import __version__
 
     return f"""# {project.name}: distributed training
 
@@ -206,7 +206,7 @@ def export_torchrun_script(project: Any, out_dir: Any, *, weights: Any = None, d
     from ..compile.codegen import class_name_for, python_source
     from .ddp_script import TRAIN_PY
     from .onnx import _portable_project, as_project
-    from .weights import load_weights, state_bytes
+    from ..compile.weights import load_weights, state_bytes
 
     project = as_project(project)
     analysis = project.check()
@@ -228,7 +228,7 @@ def export_torchrun_script(project: Any, out_dir: Any, *, weights: Any = None, d
         load_weights(model, weights)  # checks names and shapes first
         init = state_bytes(model.state_dict(), {"source": "cnnrnn-studio export"})
 
-    from .. import __version__
+    from ..version import __version__
 
     settings_text = "\n".join(f"{k} = {v!r}" for k, v in settings.items())
     train_py = (TRAIN_PY.replace("@SETTINGS@", settings_text).replace("@CLASS@", class_name)

@@ -52,16 +52,16 @@ def cmd_export(args: argparse.Namespace) -> int:
     project = as_project(args.project)
     project.check()
     if args.weights:
-        from .weights import resolve_weights_path
+        from ..compile.weights import resolve_weights_path
 
         resolve_weights_path(args.weights)  # a missing file is reported before any work
     if args.python:
         from ..compile.codegen import python_source
-        from ._files import atomic_write_bytes
+        from ..files import atomic_write_bytes
 
         source = python_source(project)
         if args.weights:  # the code does not depend on weights, but check they fit so the pair is usable
-            from .weights import load_weights
+            from ..compile.weights import load_weights
 
             load_weights(project.build_model(), args.weights)
         path = atomic_write_bytes(args.python, source.encode("utf-8"), ExportError)
@@ -84,9 +84,9 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_import_onnx(args: argparse.Namespace) -> int:
-    from ._files import check_target, replace, temp_beside
+    from ..files import check_target, replace, temp_beside
     from .onnx_import import import_onnx
-    from .weights import state_bytes
+    from ..compile.weights import state_bytes
 
     out = Path(args.output).expanduser()
     weights_out = Path(args.weights_out).expanduser() if args.weights_out else out.with_suffix(".safetensors")

@@ -294,7 +294,7 @@ def _consts(proto) -> dict[str, Any]:
 
 
 def _check_state(model, state: dict, path: Path) -> None:
-    from .weights import weight_mismatches
+    from ..compile.weights import weight_mismatches
 
     problems = weight_mismatches(model.state_dict(), state)
     if problems:

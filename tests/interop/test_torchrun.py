@@ -12,9 +12,9 @@ import pytest
 import torch
 
 from cnnrnn_studio.data import DataSplit, Dataset
-from cnnrnn_studio.export.errors import ExportError
-from cnnrnn_studio.export.torchrun import README_SECTION, export_torchrun_script
-from cnnrnn_studio.export.weights import load_weights, save_weights
+from cnnrnn_studio.interop.errors import ExportError
+from cnnrnn_studio.interop.torchrun import README_SECTION, export_torchrun_script
+from cnnrnn_studio.compile.weights import load_weights, save_weights
 from cnnrnn_studio.graph import Graph
 from cnnrnn_studio.project import Project
 

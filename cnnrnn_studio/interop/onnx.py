@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ._files import check_target, replace, temp_beside
+from ..files import check_target, replace, temp_beside
 from .errors import ExportError
 
 OPSET = 17
@@ -176,8 +176,8 @@ def export_onnx(project: Any, path: Any, model: Any = None, weights: Any = None,
     import onnx
     import torch
 
-    from .. import __version__
-    from .weights import load_weights
+    from ..version import __version__
+    from ..compile.weights import load_weights
 
     project = as_project(project)
     target = check_target(path, ExportError)

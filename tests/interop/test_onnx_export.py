@@ -13,9 +13,9 @@ import torch
 
 import cnnrnn_studio as cs
 from cnnrnn_studio.errors import StudioError, ValidationError
-from cnnrnn_studio.export.errors import ExportError
-from cnnrnn_studio.export.onnx import export_onnx
-from cnnrnn_studio.export.weights import save_weights
+from cnnrnn_studio.interop.errors import ExportError
+from cnnrnn_studio.interop.onnx import export_onnx
+from cnnrnn_studio.compile.weights import save_weights
 from cnnrnn_studio.graph import Graph
 from cnnrnn_studio.project import Project, load_template
 

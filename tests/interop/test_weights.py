@@ -6,8 +6,8 @@ import pytest
 import torch
 from safetensors.torch import save_file
 
-from cnnrnn_studio.export.errors import WeightsError
-from cnnrnn_studio.export.weights import load_weights, read_weights, resolve_weights_path, save_weights
+from cnnrnn_studio.interop.errors import WeightsError
+from cnnrnn_studio.compile.weights import load_weights, read_weights, resolve_weights_path, save_weights
 from cnnrnn_studio.graph import Graph
 from cnnrnn_studio.project import load_template
 

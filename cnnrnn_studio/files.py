@@ -1,4 +1,8 @@
-"""Writing files so that a failure never leaves half a file: temp file in the target folder + os.replace."""
+"""Writing files so that a failure never leaves half a file: temp file in the target folder + os.replace.
+
+The one atomic-write helper of the studio: projects, run folders, weights and exports all write
+through `atomic_write_bytes` / `atomic_write_text`.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ import tempfile
 from pathlib import Path
 from typing import Iterator
 
-from ..errors import StudioError
+from .errors import StudioError
 
 
 _MODE: int | None = None
@@ -81,3 +85,8 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes, error: type[StudioE
             raise error(f"could not be written ({e.strerror}); nothing was changed there.", where=str(target)) from None
         replace(tmp, target, error)
     return target
+
+
+def atomic_write_text(path: str | os.PathLike, text: str, error: type[StudioError] = StudioError) -> Path:
+    """`atomic_write_bytes` for UTF-8 text: if anything fails the previous file is untouched."""
+    return atomic_write_bytes(path, text.encode("utf-8"), error)

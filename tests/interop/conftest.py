@@ -199,7 +199,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 @pytest.fixture(scope="session")
 def exported(tmp_path_factory):
     """name -> (project, model with non-initial weights, .onnx path, ExportReport); each exported once."""
-    from cnnrnn_studio.export.onnx import export_onnx
+    from cnnrnn_studio.interop.onnx import export_onnx
 
     cache: dict[str, tuple] = {}
     folder = tmp_path_factory.mktemp("exported")

@@ -12,8 +12,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ._files import atomic_write_bytes
-from .errors import WeightsError
+from ..errors import WeightsError
+from ..files import atomic_write_bytes
 
 WEIGHTS_FILE = "weights.safetensors"
 _PICKLE_SUFFIXES = (".pt", ".pth", ".ckpt", ".bin", ".pkl", ".pickle")
@@ -123,7 +123,7 @@ def load_weights(model, path_or_run_dir: str | os.PathLike):
 def state_bytes(state: dict[str, Any], metadata: dict[str, str] | None = None) -> bytes:
     from safetensors.torch import save
 
-    from .. import __version__
+    from ..version import __version__
 
     meta = {"format": "cnnrnn-studio-weights", "studio_version": __version__}
     meta.update(metadata or {})

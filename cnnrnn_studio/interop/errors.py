@@ -1,8 +1,8 @@
-"""The errors export, import and weight files can raise; each is a StudioError with a plain sentence."""
+"""The errors export and import can raise; each is a StudioError with a plain sentence."""
 
 from __future__ import annotations
 
-from ..errors import StudioError
+from ..errors import StudioError, WeightsError  # WeightsError lives with the weight files (compile)
 
 
 class ExportError(StudioError):
@@ -15,11 +15,3 @@ class OnnxImportError(StudioError):
     def __init__(self, message: str, *, where: str | None = None, unsupported: list[str] | None = None):
         super().__init__(message, where=where)
         self.unsupported = list(unsupported or [])
-
-
-class WeightsError(StudioError):
-    """A weights file that cannot be read, or does not fit the network (every mismatch listed)."""
-
-    def __init__(self, message: str, *, where: str | None = None, mismatches: list[str] | None = None):
-        super().__init__(message, where=where)
-        self.mismatches = list(mismatches or [])

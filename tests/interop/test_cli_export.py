@@ -10,7 +10,7 @@ import torch
 
 from cnnrnn_studio.cli import main as cli_main
 from cnnrnn_studio.compile.codegen import class_name_for
-from cnnrnn_studio.export.weights import save_weights
+from cnnrnn_studio.compile.weights import save_weights
 from cnnrnn_studio.project import load_template
 
 
