@@ -1,5 +1,9 @@
 """The training settings: the project's ``training`` section, checked, with defaults.
 
+Each setting is declared once, as a field of `TrainConfig`: its default, its check and, for the
+settings the inspector shows, its form field (a block-style `Param`: label, help, range,
+choices). The inspector's Training form is built from `TRAINING_PARAMS`.
+
 Every bad value is a StudioError that names the setting ("training.learning_rate must be a
 positive number"), so the CLI and the GUI can show it as is. This module does not import torch.
 """
@@ -8,9 +12,10 @@ from __future__ import annotations
 
 import difflib
 import math
-from dataclasses import asdict, dataclass, fields
-from typing import Any
+from dataclasses import Field, asdict, dataclass, field, fields
+from typing import Any, Callable
 
+from ..blocks.base import Param
 from ..errors import StudioError
 
 OPTIMIZERS = ("adam", "adamw", "sgd")
@@ -29,62 +34,7 @@ class ConfigError(StudioError):
         self.key = key
 
 
-@dataclass
-class TrainConfig:
-    epochs: int = 20
-    batch_size: int = 64
-    optimizer: str = "adam"
-    learning_rate: float = 0.001
-    weight_decay: float = 0.0
-    momentum: float = 0.9            # SGD only
-    scheduler: str = "none"
-    grad_clip: float | None = None   # max gradient L2 norm; None = no clipping
-    early_stopping_patience: int | None = None  # epochs without a better validation loss
-    validation_split: float = 0.2
-    seed: int = 0
-    device: str = "auto"
-    mixed_precision: bool = False    # CUDA only: bf16 where supported, else fp16 with a GradScaler
-    num_threads: int | None = None   # CPU threads torch may use; None = torch's default
-
-    @classmethod
-    def from_dict(cls, section: dict | None = None, **overrides: Any) -> "TrainConfig":
-        """Read a ``training`` section; ``overrides`` (CLI flags, keyword arguments) win.
-
-        An override of None means "not given" (argparse leaves absent flags at None).
-        """
-        if section is not None and not isinstance(section, dict):
-            raise ConfigError("The project's 'training' section must be an object of setting: value.")
-        merged: dict[str, Any] = {}
-        for source, items in (("training", (section or {}).items()), ("override", overrides.items())):
-            for key, value in items:
-                if source == "override" and value is None:
-                    continue
-                name = ALIASES.get(key, key)
-                if name not in _NAMES:
-                    raise ConfigError(_unknown(key, source), key=key)
-                merged[name] = value
-        cfg = cls()
-        for name, value in merged.items():
-            setattr(cfg, name, _CHECKS[name](f"training.{name}", value))
-        return cfg
-
-    def with_overrides(self, **overrides: Any) -> "TrainConfig":
-        return TrainConfig.from_dict(self.to_dict(), **overrides)
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @property
-    def step_size(self) -> int:
-        """The 'step' scheduler divides the learning rate by 10 every this many epochs."""
-        return max(1, self.epochs // 3)
-
-
-def _unknown(key: str, source: str) -> str:
-    close = difflib.get_close_matches(str(key), list(_NAMES) + list(ALIASES), n=1)
-    hint = f" Did you mean {ALIASES.get(close[0], close[0])}?" if close else ""
-    where = "training." if source == "training" else ""
-    return (f"{where}{key} is not a training setting.{hint} The settings are: {', '.join(_NAMES)}.")
+Check = Callable[[str, Any], Any]
 
 
 def _is_number(v: Any) -> bool:
@@ -148,21 +98,106 @@ def _flag(name: str, v: Any) -> bool:
     return v
 
 
-_CHECKS = {
-    "epochs": _whole(1, "a whole number of at least 1"),
-    "batch_size": _whole(1, "a whole number of at least 1"),
-    "optimizer": _choice(OPTIMIZERS),
-    "learning_rate": _positive,
-    "weight_decay": _non_negative,
-    "momentum": _momentum,
-    "scheduler": _choice(SCHEDULERS),
-    "grad_clip": _optional(_positive),
-    "early_stopping_patience": _optional(_whole(1, "a whole number of at least 1, or null for no early stopping")),
-    "validation_split": _fraction,
-    "seed": _whole(0, "a whole number of 0 or more"),
-    "device": _choice(DEVICES),
-    "mixed_precision": _flag,
-    "num_threads": _optional(_whole(1, "a whole number of at least 1, or null for the default")),
-}
-_NAMES = tuple(f.name for f in fields(TrainConfig))
-assert set(_NAMES) == set(_CHECKS)
+
+@dataclass(frozen=True)
+class Form:
+    """How the inspector shows a setting: a block-style field (see blocks.base.Param)."""
+
+    type: str
+    label: str
+    help: str
+    min: float | None = None
+    max: float | None = None
+    choices: tuple[Any, ...] = ()
+
+
+def setting(default: Any, check: Check, form: Form | None = None) -> Any:
+    """One training setting: its default, its check (name, value) -> value, and its form field
+    (None: set in the project file or on the command line only)."""
+    return field(default=default, metadata={"check": check, "form": form})
+
+
+_WHOLE = _whole(1, "a whole number of at least 1")
+
+
+@dataclass
+class TrainConfig:
+    epochs: int = setting(20, _WHOLE, Form(
+        "int", "Epochs", "How many times training goes through all the training data.", min=1, max=100000))
+    batch_size: int = setting(64, _WHOLE, Form(
+        "int", "Batch size", "How many samples are looked at together in one step.", min=1, max=65536))
+    optimizer: str = setting("adam", _choice(OPTIMIZERS), Form(
+        "choice", "Optimizer", "How the weights are updated. Adam is a good default.", choices=OPTIMIZERS))
+    learning_rate: float = setting(0.001, _positive, Form(
+        "float", "Learning rate", "How big each update step is. Too big: training jumps around; too small: "
+        "it crawls.", min=1e-9, max=10.0))
+    scheduler: str = setting("none", _choice(SCHEDULERS), Form(
+        "choice", "Schedule", "How the learning rate changes during training.", choices=SCHEDULERS))
+    weight_decay: float = setting(0.0, _non_negative, Form(
+        "float", "Weight decay", "Pulls weights towards zero to reduce overfitting.", min=0.0, max=1.0))
+    momentum: float = setting(0.9, _momentum)  # SGD only
+    grad_clip: float | None = setting(None, _optional(_positive))  # max gradient L2 norm; None = no clipping
+    # epochs without a better validation loss before training stops; None = never stop early
+    early_stopping_patience: int | None = setting(None, _optional(_whole(
+        1, "a whole number of at least 1, or null for no early stopping")))
+    validation_split: float = setting(0.2, _fraction, Form(
+        "float", "Validation share", "The share of the training data kept aside to check the network on data "
+        "it has not learned from.", min=0.0, max=0.9))
+    seed: int = setting(0, _whole(0, "a whole number of 0 or more"), Form(
+        "int", "Seed", "The same seed gives the same split and the same starting weights.", min=0, max=2**31 - 1))
+    device: str = setting("auto", _choice(DEVICES), Form(
+        "choice", "Device", "Where to train: auto picks a GPU if there is one.", choices=DEVICES))
+    mixed_precision: bool = setting(False, _flag)  # CUDA only: bf16 where supported, else fp16 + GradScaler
+    # CPU threads torch may use; None = torch's default
+    num_threads: int | None = setting(None, _optional(_whole(1, "a whole number of at least 1, or null for the default")))
+
+    @classmethod
+    def from_dict(cls, section: dict | None = None, **overrides: Any) -> "TrainConfig":
+        """Read a ``training`` section; ``overrides`` (CLI flags, keyword arguments) win.
+
+        An override of None means "not given" (argparse leaves absent flags at None).
+        """
+        if section is not None and not isinstance(section, dict):
+            raise ConfigError("The project's 'training' section must be an object of setting: value.")
+        merged: dict[str, Any] = {}
+        for source, items in (("training", (section or {}).items()), ("override", overrides.items())):
+            for key, value in items:
+                if source == "override" and value is None:
+                    continue
+                name = ALIASES.get(key, key)
+                if name not in _NAMES:
+                    raise ConfigError(_unknown(key, source), key=key)
+                merged[name] = value
+        cfg = cls()
+        for name, value in merged.items():
+            setattr(cfg, name, _CHECKS[name](f"training.{name}", value))
+        return cfg
+
+    def with_overrides(self, **overrides: Any) -> "TrainConfig":
+        return TrainConfig.from_dict(self.to_dict(), **overrides)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @property
+    def step_size(self) -> int:
+        """The 'step' scheduler divides the learning rate by 10 every this many epochs."""
+        return max(1, self.epochs // 3)
+
+
+def _unknown(key: str, source: str) -> str:
+    close = difflib.get_close_matches(str(key), list(_NAMES) + list(ALIASES), n=1)
+    hint = f" Did you mean {ALIASES.get(close[0], close[0])}?" if close else ""
+    where = "training." if source == "training" else ""
+    return (f"{where}{key} is not a training setting.{hint} The settings are: {', '.join(_NAMES)}.")
+
+
+_FIELDS: tuple[Field, ...] = fields(TrainConfig)
+_NAMES = tuple(f.name for f in _FIELDS)
+_CHECKS: dict[str, Check] = {f.name: f.metadata["check"] for f in _FIELDS}
+
+#: The settings the inspector's Training form shows, in declaration order.
+TRAINING_PARAMS: tuple[Param, ...] = tuple(
+    Param(f.name, form.type, f.default, form.label, form.help, min=form.min, max=form.max, choices=form.choices)
+    for f in _FIELDS if (form := f.metadata["form"]) is not None)
+

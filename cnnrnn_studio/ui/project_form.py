@@ -1,61 +1,22 @@
 """The inspector's page for the project itself: name, description, dataset and training.
 
-Training settings are declared here as Params, so they get the same validated fields as block
-settings; their names and defaults follow cnnrnn_studio/train/config.py (not imported: it is
-part of the training package, which loads torch, and the editor must start without torch).
+The training fields are built from the settings' declaration (project.training.TRAINING_PARAMS),
+so they get the same validated fields as block settings; the built-in datasets and the file
+formats come from the data layer.
 """
 
 from __future__ import annotations
-
-import sys
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit, QPushButton,
                                QVBoxLayout, QWidget)
 
-from ..blocks import Param
+from ..data import BUILTIN_DATASETS, FILE_FORMATS, guess_format
 from ..graph import Analysis
+from ..project.training import TRAINING_PARAMS
 from . import dialogs, theme
 from .editor import Editor
 from .fields import ParamField, field_label, make_field
-
-# name -> (label, kind, description); the data layer's BUILTIN_DATASETS wins once it is loaded
-BUILTIN_FALLBACK = {
-    "digits": ("Handwritten digits (8x8)", "image", "1,797 small pictures of handwritten digits 0-9."),
-    "basic_motions": ("Basic motions (smart watch)", "sequence", "Smart-watch motion recordings; tell the activity."),
-    "airline": ("Airline passengers (forecasting)", "sequence", "Monthly airline passengers; predict the next month."),
-    "digit_motion": ("Moving digits (image sequences)", "image_sequence", "Short clips of a sliding digit; tell the direction."),
-    "sentiment_mini": ("Mini sentiment (synthetic text)", "tokens", "Short review sentences, positive or negative."),
-}
-FILE_FORMATS = ("csv", "ts", "tsv", "npz", "image_folder")
-
-TRAINING_PARAMS = (
-    Param("epochs", "int", 20, "Epochs", "How many times training goes through all the training data.", min=1, max=100000),
-    Param("batch_size", "int", 64, "Batch size", "How many samples are looked at together in one step.", min=1, max=65536),
-    Param("optimizer", "choice", "adam", "Optimizer", "How the weights are updated. Adam is a good default.",
-          choices=("adam", "adamw", "sgd")),
-    Param("learning_rate", "float", 0.001, "Learning rate", "How big each update step is. Too big: training jumps "
-          "around; too small: it crawls.", min=1e-9, max=10.0),
-    Param("scheduler", "choice", "none", "Schedule", "How the learning rate changes during training.",
-          choices=("none", "step", "cosine", "plateau")),
-    Param("weight_decay", "float", 0.0, "Weight decay", "Pulls weights towards zero to reduce overfitting.", min=0.0, max=1.0),
-    Param("validation_split", "float", 0.2, "Validation share", "The share of the training data kept aside to check "
-          "the network on data it has not learned from.", min=0.0, max=0.9),
-    Param("seed", "int", 0, "Seed", "The same seed gives the same split and the same starting weights.", min=0, max=2**31 - 1),
-    Param("device", "choice", "auto", "Device", "Where to train: auto picks a GPU if there is one.",
-          choices=("auto", "cpu", "cuda", "mps")),
-)
-
-
-def builtin_datasets() -> dict[str, tuple[str, str, str]]:
-    data = sys.modules.get("cnnrnn_studio.data")  # only if already loaded: it imports torch
-    if data is not None and hasattr(data, "BUILTIN_DATASETS"):
-        try:
-            return {k: (v.label, v.kind, v.description) for k, v in data.BUILTIN_DATASETS.items()}
-        except AttributeError:
-            pass
-    return dict(BUILTIN_FALLBACK)
-
 
 class _Notes(QPlainTextEdit):
     finished = Signal()
@@ -155,12 +116,12 @@ class ProjectForm(QWidget):
 
     def _fill_datasets(self) -> None:
         ds = self.editor.project.dataset or {}
-        known = builtin_datasets()
+        known = BUILTIN_DATASETS
         self.dataset.blockSignals(True)
         self.dataset.clear()
         self.dataset.addItem("(no data chosen yet)", None)
-        for name, (label, kind, _d) in known.items():
-            self.dataset.addItem(f"{label}", name)
+        for name, info in known.items():
+            self.dataset.addItem(info.label, name)
         self.dataset.addItem("Your own data file…", "__file__")
         kind = ds.get("kind")
         if kind == "builtin":
@@ -182,7 +143,8 @@ class ProjectForm(QWidget):
                 self.file_path.setText(str(ds.get("train", "")))
             j = self.file_format.findData(ds.get("format"))
             self.file_format.setCurrentIndex(max(j, 0))
-        about = known.get(ds.get("name"), ("", "", ""))[2] if kind == "builtin" else ""
+        info = known.get(ds.get("name")) if kind == "builtin" else None
+        about = info.description if info is not None else ""
         if kind == "builtin" and about:
             self.dataset_about.setText(about)
         elif kind == "file":
@@ -236,10 +198,9 @@ class ProjectForm(QWidget):
         path = dialogs.ask_data_file(self, str(self.editor.project.base_dir))
         if path:
             self.file_path.setText(path)
-            guess = {".ts": "ts", ".tsv": "tsv", ".npz": "npz"}
-            for suffix, fmt in guess.items():
-                if path.lower().endswith(suffix):
-                    self.file_format.setCurrentIndex(self.file_format.findData(fmt))
+            fmt = guess_format(path)
+            if fmt is not None:
+                self.file_format.setCurrentIndex(self.file_format.findData(fmt))
             self._file_changed()
 
     def _training_changed(self, name: str, value) -> None:
