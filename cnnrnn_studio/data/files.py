@@ -6,7 +6,6 @@ The data layer only ever reads: input files are never modified.
 from __future__ import annotations
 
 import gzip
-import io
 import os
 from pathlib import Path
 
@@ -67,6 +66,3 @@ def read_text(path: Path) -> str:
             line=line,
         ) from exc
 
-
-def text_lines(path: Path) -> io.StringIO:
-    return io.StringIO(read_text(path), newline="")

@@ -1,6 +1,6 @@
 """The live plots of a run: loss, accuracy (or MAE), learning rate and throughput.
 
-Every curve is created once; ``refresh(history)`` runs from the dashboard's ~20 Hz timer and calls
+Every curve is created once; ``refresh(history)`` runs from the dashboard's ~16 Hz timer and calls
 setData only when new events came in (STYLE rule 7; never a redraw per batch).
 """
 
