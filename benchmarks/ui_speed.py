@@ -58,7 +58,7 @@ from PySide6.QtCore import QPointF, QSettings
 from PySide6.QtWidgets import QApplication
 app = QApplication([])
 from cnnrnn_studio.ui.main_window import MainWindow
-from cnnrnn_studio.ui import simulate as sim
+from cnnrnn_studio.selfcheck import simulate as sim
 from cnnrnn_studio.ui.app import dispose
 w = MainWindow(QSettings(sys.argv[2], QSettings.IniFormat), autosave_enabled=False)
 w.resize(1440, 900); w.show(); app.processEvents()

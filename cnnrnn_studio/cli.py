@@ -100,6 +100,10 @@ def _lazy(module: str, func: str) -> Callable[[argparse.Namespace], int]:
 
 
 def cmd_gui(args: argparse.Namespace) -> int:
+    if getattr(args, "self_test", False):
+        from .selfcheck import run_self_test
+
+        return run_self_test()
     from .ui.app import run_gui
 
     return run_gui(args)

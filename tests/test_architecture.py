@@ -35,14 +35,36 @@ def test_package_and_project_import_without_torch():
     assert r.stdout.strip() == "False"
 
 
-def test_no_qt_import_outside_ui_in_the_source():
+QT_PACKAGES = ("ui", "selfcheck")   # the GUI, and the self-check that drives it from outside
+
+
+def _sources(root: Path):
+    for f in root.rglob("*.py"):
+        yield f, [line.strip() for line in f.read_text().splitlines()]
+
+
+def test_no_qt_import_outside_ui_and_selfcheck_in_the_source():
     root = Path(__file__).resolve().parents[1] / "cnnrnn_studio"
     offenders = []
-    for f in root.rglob("*.py"):
-        if "ui" in f.relative_to(root).parts[:1]:
+    for f, lines in _sources(root):
+        if f.relative_to(root).parts[0] in QT_PACKAGES:
             continue
-        for line in f.read_text().splitlines():
-            s = line.strip()
+        for s in lines:
             if s.startswith(("import PySide6", "from PySide6", "import pyqtgraph", "from pyqtgraph")):
                 offenders.append(str(f.relative_to(root)))
+    assert offenders == []
+
+
+def test_the_ui_does_not_import_the_selfcheck_or_the_benchmarks():
+    """The self-check drives the UI from outside (no ui <-> selfcheck cycle); measurements live in
+    benchmarks/, which only the self-check's information step may import."""
+    root = Path(__file__).resolve().parents[1] / "cnnrnn_studio"
+    offenders = []
+    for f, lines in _sources(root / "ui"):
+        offenders += [f"{f.relative_to(root)}: {s}" for s in lines
+                      if s.startswith(("from ", "import ")) and ("selfcheck" in s or "benchmarks" in s)]
+    for f, lines in _sources(root):
+        if f.relative_to(root).parts[0] == "selfcheck":
+            continue
+        offenders += [f"{f.relative_to(root)}: {s}" for s in lines if s.startswith(("from benchmarks", "import benchmarks"))]
     assert offenders == []

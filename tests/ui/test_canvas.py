@@ -5,7 +5,7 @@ from PySide6.QtCore import QMimeData, QPointF, Qt
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 
-from cnnrnn_studio.ui import simulate as sim
+from cnnrnn_studio.selfcheck import simulate as sim
 from cnnrnn_studio.ui.canvas.view import block_type_mime
 from cnnrnn_studio.ui.geometry import CARD_H, CARD_W
 

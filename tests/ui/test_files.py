@@ -4,7 +4,7 @@ failed saves leave the previous file intact, unsaved-changes prompts, recent fil
 import json
 import pytest
 
-from cnnrnn_studio.ui import simulate as sim
+from cnnrnn_studio.selfcheck import simulate as sim
 
 
 def test_save_as_then_reopen_gives_the_same_project(window, dialogs, tmp_path):

@@ -4,7 +4,7 @@ Input's kind and shape, and the project's own settings, all undoable."""
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from cnnrnn_studio.ui import simulate as sim
+from cnnrnn_studio.selfcheck import simulate as sim
 from cnnrnn_studio.ui.fields import BoolField, ChoiceField, FloatField, IntField, TextField
 
 

@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QApplication
 
 from cnnrnn_studio.blocks import CATEGORIES, REGISTRY
 from cnnrnn_studio.project import list_templates
-from cnnrnn_studio.ui import simulate as sim
+from cnnrnn_studio.selfcheck import simulate as sim
 from cnnrnn_studio.ui.layout import overlapping
 
 

@@ -1,10 +1,10 @@
-"""Steps the editor's `gui --self-test` runs on the Train tab (picked up by cnnrnn_studio.ui.selftest).
+"""The self-test's Train-tab steps (run by journey.steps after the editor's own steps).
 
 1. Train one epoch of the digits CNN in the real window: plots, results, try-it and the runs list fill.
 2. Export the trained network to ONNX through File → Export (verified with onnxruntime).
-3. Measure responsiveness while it trains (responsiveness.measure); the figures go into the
-   self-test's final JSON line under "training_responsiveness". Timings depend on the machine, so
-   this step reports the targets as met or not but does not fail the self-test on them.
+3. Training responsiveness, as information: where benchmarks/responsiveness.py can be imported (a
+   source checkout) its figures go into the final JSON line; elsewhere (an installed or frozen
+   app) they are null. Timings depend on the machine: this step never fails on them.
 """
 
 from __future__ import annotations
@@ -12,12 +12,14 @@ from __future__ import annotations
 import os
 import time
 
+from .journey import check
+
 SECONDS = float(os.environ.get("CNNRNN_SELFTEST_TRAIN_SECONDS", "10"))
 
 
 def _project(journey):
     """digits_cnn saved in the self-test's scratch folder (so its runs go there too)."""
-    from ...project import load_template
+    from ..project import load_template
 
     project = load_template("digits_cnn")
     folder = journey.workdir / "train"
@@ -27,8 +29,6 @@ def _project(journey):
 
 
 def _dashboard(journey):
-    from ..selftest import check
-
     window = journey.window
     window.tabs.setCurrentWidget(window.train_tab)
     journey.wait()
@@ -38,8 +38,6 @@ def _dashboard(journey):
 
 
 def step_train_one_epoch(journey) -> str:
-    from ..selftest import check
-
     project = _project(journey)
     # opened on the canvas as a person opens a file: the Train tab trains the canvas network
     check(journey.window.docs.open_path(project.path, ask=False), f"could not open {project.path}")
@@ -67,8 +65,6 @@ def step_train_one_epoch(journey) -> str:
 
 def step_export_the_trained_network(journey) -> str:
     """File → Export → ONNX takes the run just trained; the file is verified before it is reported."""
-    from ..selftest import check
-
     io = journey.window.model_io
     run_dir = journey.window.dashboard().history.run_dir
     check(io.weights is not None and str(io.weights.path) == str(run_dir),
@@ -85,18 +81,24 @@ def step_export_the_trained_network(journey) -> str:
 
 
 def step_responsiveness(journey) -> str:
-    from .responsiveness import measure, passes
-
+    """Measure and report; the step passes whatever the figures (or without them)."""
+    try:
+        from benchmarks.responsiveness import measure, passes
+    except ImportError:
+        return "not measured: benchmarks/responsiveness.py is not part of this installation"
     dashboard = _dashboard(journey)
-    result = measure(dashboard, _project(journey), SECONDS)
+    try:
+        result = measure(dashboard, _project(journey), SECONDS)
+    except Exception as e:  # a measurement that could not be taken is information, not a failure
+        return f"not measured: {type(e).__name__}: {e}"
     journey.figures["training_responsiveness"] = result
-    verdicts = ", ".join(f"{k}: {'met' if ok else 'NOT met'}" for k, ok in passes(result).items())
+    targets = ", ".join(f"{k}: {'met' if ok else 'not met'}" for k, ok in passes(result).items())
     return (f"UI late by {result['ui_lateness_p99_ms']} ms at p99 (max {result['ui_stall_max_ms']} ms), "
             f"plots {result['plot_fps']} fps, training {result['train_sps_gui']} samples/s in the app vs "
-            f"{result['train_sps_headless']} headless ({verdicts})")
+            f"{result['train_sps_headless']} headless (information only; {targets})")
 
 
 def steps():
     return [("train one epoch in the Train tab", step_train_one_epoch),
             ("export the trained network to ONNX (File → Export)", step_export_the_trained_network),
-            ("UI responsive while training digits_cnn", step_responsiveness)]
+            ("training responsiveness figures (information)", step_responsiveness)]

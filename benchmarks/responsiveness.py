@@ -5,22 +5,28 @@
 * the GUI run: the dashboard trains ``project`` on its worker thread with the live plots on screen,
   while a 10 ms QTimer on the UI thread records how late each tick comes and the loss chart's
   paint events are counted;
-* the headless command line, `cnnrnn-studio train PROJECT --json`, in its own process.
+* the headless run: the same engine `cnnrnn-studio train` runs, in its own process
+  (benchmarks/headless_train.py, which prints a line per batch event).
 
 Both start, warm up (one epoch each), and then take turns of a few epochs each: while one
-trains the other is held (the GUI run paused with its Pause button, the CLI process stopped by
-the system), in the order G C C G G C ..., until the GUI run has trained ``seconds`` in all and the
-CLI as long. Taking turns is what makes the figure hold on a machine whose speed drifts: on the
-2-core VM where this was built, the CLI alone ran at 12,300 samples/s in one 5 s run and 15,300 in
-the next, and within one measurement the turns of either side ranged from 9,700 to 18,600. Where
-a process cannot be stopped (Windows), or the epochs are too long for turns, it is one turn
-each: CLI, GUI, CLI.
+trains the other is held (the GUI run paused with its Pause button, the headless process stopped
+by the system), in the order G C C G G C ..., until the GUI run has trained ``seconds`` in all and
+the headless run as long. Taking turns is what makes the figure hold on a machine whose speed
+drifts: on the 2-core VM where this was built, the CLI alone ran at 12,300 samples/s in one 5 s
+run and 15,300 in the next, and within one measurement the turns of either side ranged from 9,700
+to 18,600. Where a process cannot be stopped (Windows), or the epochs are too long for turns, it
+is one turn each: headless, GUI, headless.
 
-Training speed is the same figure on both sides: the samples per second of each epoch's training
-pass as the engine reports it (what `train --json` prints as `samples_per_s`), counting the epochs
-that ran wholly inside a turn; a side's speed is the mean over its turns of each turn's median
-(see side_speed). The GUI run gets the epoch count that fills the time, so its charts are laid out
-as in a real run.
+Training speed is the same figure on both sides, counted per batch: in each turn, the batches
+between the first and the last batch event inside it, times the samples per batch (training
+examples / batches per epoch), over the time between those two events (see batch_speed). A turn
+in which no epoch finishes still gives a figure (counting whole epochs gave none on a busy
+machine). A side's speed is the mean of its turns' speeds (see side_speed). The GUI run gets the
+epoch count that fills the time, so its charts are laid out as in a real run.
+
+Lives in benchmarks/, not in the product (STYLE rule 12): benchmarks/ui_responsiveness.py prints
+these figures, and `cnnrnn-studio gui --self-test` prints them as information when it runs from a
+source checkout (where this module can be imported); it never fails on them.
 """
 
 from __future__ import annotations
@@ -41,7 +47,7 @@ import numpy as np
 from PySide6.QtCore import QEvent, QEventLoop, QObject, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QStackedWidget, QTabWidget, QWidget
 
-from .engine import snapshot
+from cnnrnn_studio.ui.dashboard.engine import snapshot
 
 PROBE_MS = 10
 MANY_EPOCHS = 100000   # the runs are stopped by count or time, never by running out of epochs
@@ -133,18 +139,39 @@ def cli_command(*args: str) -> list[str]:
     return [sys.executable, "-c", "import sys; from cnnrnn_studio.cli import main; sys.exit(main())", *args]
 
 
-class CliRun:
-    """`cnnrnn-studio train PROJECT --json` in its own process, which can be held and let go.
+def headless_command(*args: str) -> list[str]:
+    """`python benchmarks/headless_train.py ARGS`: the engine `cnnrnn-studio train` runs, printing
+    one line per batch event (see that script)."""
+    return [sys.executable, str(Path(__file__).with_name("headless_train.py")), *args]
 
-    A reader thread notes when each epoch line arrives: an epoch that ended at ``t`` after
-    ``seconds`` ran from ``t - seconds`` to ``t``, so it is known which turn it ran in. Where a
-    process cannot be stopped (no SIGSTOP), ``hold`` ends it and ``go`` starts a new one (its
-    first epoch, a warm-up, is not counted).
+
+def _headless_env() -> dict[str, str]:
+    """This process's environment, with the cnnrnn_studio it imported first on the child's path
+    (so both sides run the same code even where another copy is installed)."""
+    import cnnrnn_studio
+
+    env = {k: v for k, v in os.environ.items() if k != "QT_QPA_PLATFORM"}
+    root = str(Path(cnnrnn_studio.__file__).resolve().parent.parent)
+    env["PYTHONPATH"] = os.pathsep.join([root] + [p for p in [env.get("PYTHONPATH")] if p])
+    return env
+
+
+class CliRun:
+    """The project trained headless in its own process, which can be held and let go.
+
+    A reader thread notes when each line arrives: every batch line as (arrived, global batch), so
+    the samples trained inside a turn are counted batch by batch; every epoch line after the first
+    as (arrived, epoch seconds), for the length of a typical epoch. Where a process cannot be
+    stopped (no SIGSTOP), ``hold`` ends it and ``go`` starts a new one (its first epoch, a warm-up,
+    is not counted).
     """
 
     def __init__(self, project_file: Path, out: Path):
         self.project_file, self.out = project_file, out
-        self.rows: list[tuple[float, float, float]] = []   # (arrived, epoch seconds, samples/s)
+        self.rows: list[tuple[float, float]] = []          # (arrived, epoch seconds), epoch 1 left out
+        self.batches: list[tuple[float, int]] = []         # (arrived, global batch) of the counted epochs
+        self.n_train = 0
+        self.batches_per_epoch = 0
         self.proc: subprocess.Popen | None = None
         self._reader: threading.Thread | None = None
         self._held = False
@@ -153,10 +180,9 @@ class CliRun:
 
     def _start(self) -> None:
         self._starts += 1
-        cmd = cli_command("train", str(self.project_file), "--json", "--epochs", str(MANY_EPOCHS),
-                          "--out", str(self.out / f"cli-{self._starts}"))
-        env = {k: v for k, v in os.environ.items() if k != "QT_QPA_PLATFORM"}
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+        cmd = headless_command(str(self.project_file), str(self.out / f"cli-{self._starts}"), str(MANY_EPOCHS))
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                                     env=_headless_env())
         self._reader = threading.Thread(target=self._read, args=(self.proc,), daemon=True,
                                         name="cli-speed-reader")
         self._reader.start()
@@ -168,14 +194,22 @@ class CliRun:
                 row = json.loads(line)
             except ValueError:
                 continue
-            if row.get("samples_per_s") and row.get("seconds") is not None and row.get("epoch", 2) > 1:
-                self.rows.append((arrived, float(row["seconds"]), float(row["samples_per_s"])))
+            kind, epoch = row.get("event"), int(row.get("epoch") or 0)
+            if kind == "started":
+                self.n_train, self.batches_per_epoch = int(row["n_train"]), int(row["batches"])
+            elif kind == "batch" and epoch > 1:
+                self.batches.append((arrived, (epoch - 1) * int(row["batches"]) + int(row["batch"])))
+            elif kind == "epoch" and epoch > 1 and row.get("seconds") is not None:
+                self.rows.append((arrived, float(row["seconds"])))
 
     def epochs(self) -> int:
         return len(self.rows)
 
     def typical_epoch_s(self) -> float:
-        return float(np.median([s for _, s, _ in self.rows])) if self.rows else math.inf
+        return float(np.median([s for _, s in self.rows])) if self.rows else math.inf
+
+    def samples_per_batch(self) -> float:
+        return self.n_train / self.batches_per_epoch if self.batches_per_epoch else 0.0
 
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
@@ -212,15 +246,25 @@ class CliRun:
         self._end()
         self._held = False
 
-    def speeds_in(self, turns: list[tuple[float, float]]) -> list[float]:
-        """The samples/s of the epochs that ran wholly inside one of ``turns`` ((start, end) pairs)."""
-        return [sps for arrived, secs, sps in self.rows
-                if any(a <= arrived - secs and arrived <= b for a, b in turns)]
+    def speed_in(self, turn: tuple[float, float]) -> float | None:
+        """Samples per second trained inside ``turn`` ((start, end)), counted batch by batch."""
+        return batch_speed(self.batches, self.samples_per_batch(), turn)
 
 
-def _typical(speeds: list[float]) -> float | None:
-    v = [x for x in speeds if x and math.isfinite(x)]
-    return float(np.median(v)) if v else None
+def batch_speed(points: list[tuple[float, int]], samples_per_batch: float,
+                turn: tuple[float, float]) -> float | None:
+    """Samples per second inside ``turn``: (global batches between the first and the last batch
+    event in it) x samples per batch / (time between those two events). None when fewer than two
+    batch events fell in the turn. Only events inside the turn count, so the time a side was held
+    (before the turn's first event) is never counted."""
+    a, b = turn
+    inside = [(t, g) for t, g in points if a <= t <= b]
+    if len(inside) < 2 or samples_per_batch <= 0:
+        return None
+    (t0, g0), (t1, g1) = inside[0], inside[-1]
+    if t1 <= t0 or g1 <= g0:
+        return None
+    return (g1 - g0) * samples_per_batch / (t1 - t0)
 
 
 def _set_running(dashboard, running: bool) -> bool:
@@ -241,8 +285,9 @@ def measure(dashboard, project, seconds: float = 10.0) -> dict:
     """Responsiveness figures for training ``project`` in ``dashboard`` (see the module docstring).
 
     Returns {"ui_lateness_p99_ms", "ui_stall_max_ms", "plot_fps", "train_sps_gui", "train_sps_headless"}
-    plus the context: "ratio", "epochs_gui", "epochs_headless", "turns" (each turn's side and median
-    samples/s, in order), "probe_ticks", "gui_seconds", "device".
+    plus the context: "ratio", "batches_gui", "batches_headless", "turns" (each turn's side and
+    samples/s, in order), "probe_ticks", "gui_seconds", "device". A figure is None only when it
+    could not be measured at all (e.g. no batch event came in any turn of that side).
     """
     app = QApplication.instance()
     assert app is not None, "measure() needs a running QApplication"
@@ -254,23 +299,23 @@ def measure(dashboard, project, seconds: float = 10.0) -> dict:
     painter = _PaintCounter()
     viewport = None
     cli = None
-    log: list[tuple[str, object]] = []   # ("gui", its epoch speeds) | ("cli", (start, end))
+    log: list[tuple[str, tuple[float, float]]] = []   # (side, (start, end)) of every turn
     gui_time = 0.0
     paints = 0
     try:
         project_file = (Path(project.path) if project.path and Path(project.path).is_file()
                         else snapshot(project).save(tmp / "p.json"))
-        # 1. the headless CLI warms up (its first epoch, and one more to time), then is held
+        # 1. the headless run warms up (its first epoch, and one more to time), then is held
         cli = CliRun(project_file, tmp)
         if not _spin_until(lambda: cli.epochs() >= 1 or not cli.alive(), 300) or cli.epochs() < 1:
-            raise RuntimeError("the command line did not train within 5 minutes")
+            raise RuntimeError("the headless run did not train within 5 minutes")
         cli.hold()
         # 2. the GUI run warms up (its first epoch), on screen
         dashboard.set_project(project)
         _show(dashboard)
         viewport = dashboard.plots.loss.viewport()  # pyqtgraph may replace it before the first show
         viewport.installEventFilter(painter)
-        if not dashboard.start_training(epochs=_epochs_for(cli, seconds, tmp), out=tmp / "gui-run"):
+        if not dashboard.start_training(epochs=_epochs_for(cli, seconds), out=tmp / "gui-run"):
             raise RuntimeError("the dashboard did not start training: " + dashboard.banner.text())
         h = dashboard.history
         if not _spin_until(lambda: len(h.epoch_sps) >= 1 or not dashboard.is_training(), 300):
@@ -295,21 +340,25 @@ def measure(dashboard, project, seconds: float = 10.0) -> dict:
                 continue
             if not _set_running(dashboard, True):
                 break
-            done_before = len(h.epoch_sps)
             paints0 = painter.count
             probe.start()   # the probe ticks only in the GUI's turns: in the CLI's it would take its CPU
             t0 = time.perf_counter()
             _spin_until(lambda: not dashboard.is_training(), gui_share)
-            gui_time += time.perf_counter() - t0
+            t1 = time.perf_counter()
+            gui_time += t1 - t0
             probe.stop()
             paints += painter.count - paints0
-            # the first epoch that ended in the turn began before it
-            log.append(("gui", [float(x) for x in h.epoch_sps.view()[done_before + 1:]]))
+            log.append(("gui", (t0, t1)))
             if not _set_running(dashboard, False):
                 break
         dashboard.request_stop_and_wait(60000)
         device = h.info.get("device_name") or h.info.get("device")
-        turns = [(side, v if side == "gui" else cli.speeds_in([v])) for side, v in log]
+        gui_points = list(h.progress_times)   # (emitted, global batch) of every batch event
+        gui_spb = (h.info.get("n_train") or 0) / h.batches_per_epoch if h.batches_per_epoch else 0.0
+        turns = [(side, batch_speed(gui_points, gui_spb, turn) if side == "gui" else cli.speed_in(turn))
+                 for side, turn in log]
+        batches = {side: sum(_batches_in(gui_points if side == "gui" else cli.batches, turn)
+                             for s, turn in log if s == side) for side in ("gui", "cli")}
     finally:
         probe.stop()
         if cli is not None:
@@ -331,13 +380,19 @@ def measure(dashboard, project, seconds: float = 10.0) -> dict:
         "train_sps_gui": round(gui_sps, 1) if gui_sps else None,
         "train_sps_headless": round(head_sps, 1) if head_sps else None,
         "ratio": round(gui_sps / head_sps, 3) if gui_sps and head_sps else None,
-        "epochs_gui": sum(len(v) for side, v in turns if side == "gui"),
-        "epochs_headless": sum(len(v) for side, v in turns if side == "cli"),
-        "turns": [[side, round(m, 1) if m else None] for side, m in ((side, _typical(v)) for side, v in turns)],
+        "batches_gui": batches["gui"],
+        "batches_headless": batches["cli"],
+        "turns": [[side, round(v, 1) if v else None] for side, v in turns],
         "probe_ticks": int(lat.size),
         "gui_seconds": round(gui_time, 2),   # how long the GUI run trained while measured
         "device": device,
     }
+
+
+def _batches_in(points: list[tuple[float, int]], turn: tuple[float, float]) -> int:
+    """How many batches the events inside ``turn`` span (what batch_speed counts)."""
+    inside = [g for t, g in points if turn[0] <= t <= turn[1]]
+    return max(0, inside[-1] - inside[0]) if len(inside) >= 2 else 0
 
 
 def turn_order(seconds: float, epoch_s: float, can_hold: bool = True) -> list[str]:
@@ -352,26 +407,20 @@ def turn_order(seconds: float, epoch_s: float, can_hold: bool = True) -> list[st
     return [side for k in range(pairs) for side in (("gui", "cli") if k % 2 == 0 else ("cli", "gui"))]
 
 
-def side_speed(turns: list[tuple[str, list[float]]], side: str) -> float | None:
-    """One side's speed: the mean over its turns of each turn's median epoch speed. Every turn
-    weighs the same (a pooled median would weigh the machine's fast moments, when more epochs
-    fit in a turn, more), and with the turns in turn_order a steady drift cancels out."""
-    medians = [m for s, v in turns if s == side for m in [_typical(v)] if m]
-    return float(np.mean(medians)) if medians else None
+def side_speed(turns: list[tuple[str, float | None]], side: str) -> float | None:
+    """One side's speed: the mean of its turns' speeds (turns without one left out). Every turn
+    weighs the same, and with the turns in turn_order a steady drift cancels out."""
+    speeds = [v for s, v in turns if s == side and v and math.isfinite(v)]
+    return float(np.mean(speeds)) if speeds else None
 
 
-def _epochs_for(cli: CliRun, seconds: float, out: Path) -> int:
+def _epochs_for(cli: CliRun, seconds: float) -> int:
     """Enough epochs to train through the measured time (a real run's epoch count, so the charts'
-    x axis is laid out as the person sees it), capped where the charts stop fixing it. The
-    training-set size comes from the CLI run's summary, written before its first epoch."""
-    typical = _typical([sps for _, _, sps in cli.rows])
-    try:
-        n = int(json.loads((out / "cli-1" / "summary.json").read_text(encoding="utf-8"))["n_train"])
-    except (OSError, ValueError, KeyError, TypeError):  # the count is only a hint for the charts
-        n = 0
-    if not typical or not n:
+    x axis is laid out as the person sees it), capped where the charts stop fixing it."""
+    epoch_s = cli.typical_epoch_s()
+    if not math.isfinite(epoch_s) or epoch_s <= 0:
         return MANY_EPOCHS
-    return int(min(1000, max(3, math.ceil(1.5 * seconds * typical / n) + 2)))
+    return int(min(1000, max(3, math.ceil(1.5 * seconds / epoch_s) + 2)))
 
 
 def passes(result: dict) -> dict[str, bool]:

@@ -3,18 +3,13 @@
 Every template network is built from an empty canvas through the events a person's mouse and
 keyboard make (palette drops, port-to-port drags, typing in the inspector), then compared with
 the template; then errors and fixes, undo/redo, copy/paste, layout, save/reopen, broken files
-and picture export are checked. One line per step, then one JSON line; exit 0 only if all passed.
-
-Hook points for later steps (training one epoch, ONNX export):
-  * `register_step(name, fn)` adds `fn(journey) -> str` (a detail line; raise to fail);
-  * a module `cnnrnn_studio.ui.dashboard.selftest_steps` or `cnnrnn_studio.export.selftest_steps`
-    with `steps() -> [(name, fn)]` is picked up automatically;
-  * `journey.figures` is a dict that goes into the final JSON line (e.g. training responsiveness).
+and picture export are checked, then training one epoch and the ONNX export (training.py). One
+line per step, then one JSON line; exit 0 only if all passed. It asserts behaviour only: the
+figures it prints (how long a step took, the training responsiveness) are information.
 """
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import sys
@@ -25,14 +20,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
+from . import simulate as sim
+
 StepFn = Callable[["Journey"], str]
-_EXTRA: list[tuple[str, StepFn]] = []
-HOOK_MODULES = ("cnnrnn_studio.ui.dashboard.selftest_steps", "cnnrnn_studio.export.selftest_steps")
-
-
-def register_step(name: str, fn: StepFn) -> None:
-    """Add a step run after the editor's own steps (training, export...)."""
-    _EXTRA.append((name, fn))
+FIGURE_KEYS = ("ui_lateness_p99_ms", "ui_stall_max_ms", "plot_fps", "train_sps_gui", "train_sps_headless")
 
 
 @dataclass
@@ -88,7 +79,6 @@ class Journey:
 
     def build(self, reference) -> dict:
         """Build `reference` (a Project) on the empty canvas, with the mouse and keyboard only."""
-        from . import simulate as sim
         from ..blocks import REGISTRY
 
         n_fields = 0
@@ -145,7 +135,7 @@ def step_window(j: Journey) -> str:
 def _template_step(template_id: str) -> StepFn:
     def run(j: Journey) -> str:
         from ..project import load_template
-        from .layout import fitted_positions
+        from ..ui.layout import fitted_positions
 
         ref = load_template(template_id)
         for bid, pos in fitted_positions(ref.graph, *j.window.view_size()).items():
@@ -186,8 +176,7 @@ def step_errors_and_fix(j: Journey) -> str:
     from PySide6.QtCore import QPointF, Qt
     from PySide6.QtTest import QTest
 
-    from . import simulate as sim
-    from .geometry import CARD_H, CARD_W
+    from ..ui.geometry import CARD_H, CARD_W
 
     j.empty_canvas()
     ids = [sim.drop_block(j.window, t, (x * 220.0, 0.0)) for x, t in enumerate(("Input", "Conv2d", "Dense", "Output"))]
@@ -246,8 +235,6 @@ def step_errors_and_fix(j: Journey) -> str:
 
 
 def step_loop_refused(j: Journey) -> str:
-    from . import simulate as sim
-
     j.empty_canvas()
     ids = [sim.drop_block(j.window, t, (x * 220.0, 0.0)) for x, t in enumerate(("Input", "Dense", "Add", "ReLU"))]
     for a, b in zip(ids, ids[1:]):
@@ -264,8 +251,6 @@ def step_loop_refused(j: Journey) -> str:
 
 
 def step_inspector(j: Journey) -> str:
-    from . import simulate as sim
-
     j.empty_canvas()
     inp = sim.drop_block(j.window, "Input", (0.0, 0.0))
     conv = sim.drop_block(j.window, "Conv2d", (220.0, 0.0))
@@ -291,8 +276,6 @@ def step_inspector(j: Journey) -> str:
 def step_clipboard(j: Journey) -> str:
     from PySide6.QtCore import Qt
 
-    from . import simulate as sim
-
     g = j.graph
     a, b = g.of_type("Input")[0], g.of_type("Conv2d")[0]
     sim.click_block(j.window, a)
@@ -317,8 +300,7 @@ def step_clipboard(j: Journey) -> str:
 
 
 def step_move_and_tidy(j: Journey) -> str:
-    from . import simulate as sim
-    from .layout import overlapping
+    from ..ui.layout import overlapping
 
     g = j.graph
     bid = g.block_ids()[0]
@@ -379,24 +361,18 @@ def step_export(j: Journey) -> str:
 
 
 def step_no_unexpected_errors(j: Journey) -> str:
-    from . import crash
+    from ..ui import crash
 
     check(not crash.errors_seen, f"unexpected errors: {crash.errors_seen}")
     return "no unexpected error was raised"
 
 
-def _failing(message: str) -> StepFn:
-    def run(j: Journey) -> str:
-        raise Check(message)
-    return run
-
-
 def steps() -> Iterator[tuple[str, StepFn]]:
-    """The steps in order; hook modules are imported only when their turn comes (after the
+    """The steps in order. The training steps' module is imported when their turn comes (after the
     editor's own steps, so the start-up check still sees no torch)."""
     from ..project import list_templates
 
-    yield "window opens fast, without torch", step_window
+    yield "window opens without torch", step_window
     for t in list_templates():
         yield f"build '{t.id}' from an empty canvas", _template_step(t.id)
     yield "undo and redo every edit", step_undo_redo
@@ -407,28 +383,24 @@ def steps() -> Iterator[tuple[str, StepFn]]:
     yield "move a card and tidy the layout", step_move_and_tidy
     yield "save, reopen, broken file", step_save_reopen
     yield "export the canvas as PNG and SVG", step_export
-    for mod in HOOK_MODULES:  # training and export add their steps here
-        try:
-            hook = importlib.import_module(mod)
-            extra = list(hook.steps())
-        except ModuleNotFoundError as e:
-            if e.name is not None and mod.startswith(e.name):
-                continue  # that part is not there (yet): nothing to add
-            extra = [(f"load the steps of {mod}", _failing(f"{type(e).__name__}: {e}"))]
-        except Exception as e:
-            extra = [(f"load the steps of {mod}", _failing(f"{type(e).__name__}: {e}"))]
-        yield from extra
-    yield from list(_EXTRA)
+    from . import training
+
+    yield from training.steps()
     yield "no unexpected errors", step_no_unexpected_errors
 
 
-def run_self_test(app) -> int:
+def run_self_test(app=None) -> int:
+    """Run the journey in a new main window (in ``app``, or a new offscreen QApplication); print a
+    line per step and the JSON summary; 0 if every step passed."""
+    from ..ui.app import dispose, ensure_app
+
+    app = app or ensure_app(headless=True)
     workdir = Path(tempfile.mkdtemp(prefix="cnnrnn-selftest-"))
     os.environ["CNNRNN_STUDIO_DATA_DIR"] = str(workdir / "data")  # never the person's settings or autosaves
     from PySide6.QtCore import QSettings
 
-    from . import crash, dialogs, theme
-    from .main_window import MainWindow
+    from ..ui import crash, dialogs, theme
+    from ..ui.main_window import MainWindow
 
     t0 = time.perf_counter()
     theme.apply(app, "light")
@@ -464,13 +436,13 @@ def run_self_test(app) -> int:
         r = StepResult(name, ok, detail, round(time.perf_counter() - s, 3))
         results.append(r)
         print(f"{'PASS' if ok else 'FAIL'}  {name} ({r.seconds:.2f} s): {detail}", flush=True)
-    from .app import dispose
-
     dispose(app, window)
     passed = all(r.ok for r in results)
     # The responsiveness figures go first, at the top level of the last line (the dashboard issue's
-    # contract: ui_lateness_p99_ms, ui_stall_max_ms, plot_fps, train_sps_gui, train_sps_headless).
-    top = dict(journey.figures.get("training_responsiveness") or {})
+    # contract), as information: null where they were not measured (see training.py).
+    measured = journey.figures.get("training_responsiveness") or {}
+    top = {key: measured.get(key) for key in FIGURE_KEYS}
+    top.update(measured)
     top.update({"self_test": "passed" if passed else "failed", "passed": sum(r.ok for r in results),
                 "failed": sum(not r.ok for r in results), "seconds": round(time.perf_counter() - t0, 2),
                 "figures": journey.figures, "steps": [asdict(r) for r in results]})
