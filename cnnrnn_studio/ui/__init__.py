@@ -3,5 +3,3 @@
 The editor observes the core (`graph`, `project`); it never holds a second copy of the truth.
 Nothing here may import torch at start-up: the window must appear before torch loads.
 """
-
-from . import _compat  # noqa: F401,E402  (PySide6 6.12.0 reference-count defect; see _compat.py)
