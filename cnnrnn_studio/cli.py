@@ -104,7 +104,7 @@ def cmd_gui(args: argparse.Namespace) -> int:
         from .selfcheck import run_self_test
 
         return run_self_test()
-    from .ui.app import run_gui
+    from .ui.shell.app import run_gui
 
     return run_gui(args)
 

@@ -135,7 +135,7 @@ def step_window(j: Journey) -> str:
 def _template_step(template_id: str) -> StepFn:
     def run(j: Journey) -> str:
         from ..project import load_template
-        from ..ui.layout import fitted_positions
+        from ..ui.editor.layout import fitted_positions
 
         ref = load_template(template_id)
         for bid, pos in fitted_positions(ref.graph, *j.window.view_size()).items():
@@ -176,7 +176,7 @@ def step_errors_and_fix(j: Journey) -> str:
     from PySide6.QtCore import QPointF, Qt
     from PySide6.QtTest import QTest
 
-    from ..ui.geometry import CARD_H, CARD_W
+    from ..ui.editor.geometry import CARD_H, CARD_W
 
     j.empty_canvas()
     ids = [sim.drop_block(j.window, t, (x * 220.0, 0.0)) for x, t in enumerate(("Input", "Conv2d", "Dense", "Output"))]
@@ -300,7 +300,7 @@ def step_clipboard(j: Journey) -> str:
 
 
 def step_move_and_tidy(j: Journey) -> str:
-    from ..ui.layout import overlapping
+    from ..ui.editor.layout import overlapping
 
     g = j.graph
     bid = g.block_ids()[0]
@@ -361,7 +361,7 @@ def step_export(j: Journey) -> str:
 
 
 def step_no_unexpected_errors(j: Journey) -> str:
-    from ..ui import crash
+    from ..ui.shell import crash
 
     check(not crash.errors_seen, f"unexpected errors: {crash.errors_seen}")
     return "no unexpected error was raised"
@@ -392,15 +392,15 @@ def steps() -> Iterator[tuple[str, StepFn]]:
 def run_self_test(app=None) -> int:
     """Run the journey in a new main window (in ``app``, or a new offscreen QApplication); print a
     line per step and the JSON summary; 0 if every step passed."""
-    from ..ui.app import dispose, ensure_app
+    from ..ui.shell.app import dispose, ensure_app
 
     app = app or ensure_app(headless=True)
     workdir = Path(tempfile.mkdtemp(prefix="cnnrnn-selftest-"))
     os.environ["CNNRNN_STUDIO_DATA_DIR"] = str(workdir / "data")  # never the person's settings or autosaves
     from PySide6.QtCore import QSettings
 
-    from ..ui import crash, dialogs, theme
-    from ..ui.main_window import MainWindow
+    from ..ui.shell import crash, dialogs, theme
+    from ..ui.shell.main_window import MainWindow
 
     t0 = time.perf_counter()
     theme.apply(app, "light")

@@ -15,9 +15,9 @@ from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QMouseEve
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QCheckBox, QComboBox, QLineEdit, QWidget
 
-from ..ui.canvas.view import CanvasView
-from ..ui.fields import BoolField, ChoiceField, ParamField, TextField
-from ..ui.geometry import CARD_H, CARD_W
+from ..ui.editor.canvas.view import CanvasView
+from ..ui.editor.fields import BoolField, ChoiceField, ParamField, TextField
+from ..ui.editor.geometry import CARD_H, CARD_W
 
 
 def drop_mime(view: CanvasView, mime, scene_pos: QPointF) -> None:
@@ -136,7 +136,7 @@ def set_field(field: ParamField, value: Any) -> None:
         while w.currentIndex() != target and target >= 0:
             QTest.keyClick(w, Qt.Key_Down if target > w.currentIndex() else Qt.Key_Up)
     elif isinstance(field, TextField):
-        from ..ui.param_text import format_value
+        from ..ui.editor.param_text import format_value
 
         type_into(w, format_value(field.param, value))
     else:
