@@ -132,13 +132,6 @@ def _show(dashboard: QWidget) -> None:
     dashboard.window().show()
 
 
-def cli_command(*args: str) -> list[str]:
-    """This installation's `cnnrnn-studio ARGS` (the frozen app is its own command line)."""
-    if getattr(sys, "frozen", False):
-        return [sys.executable, *args]
-    return [sys.executable, "-c", "import sys; from cnnrnn_studio.cli import main; sys.exit(main())", *args]
-
-
 def headless_command(*args: str) -> list[str]:
     """`python benchmarks/headless_train.py ARGS`: the engine `cnnrnn-studio train` runs, printing
     one line per batch event (see that script)."""
