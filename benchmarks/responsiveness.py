@@ -409,11 +409,13 @@ def side_speed(turns: list[tuple[str, float | None]], side: str) -> float | None
 
 def _epochs_for(cli: CliRun, seconds: float) -> int:
     """Enough epochs to train through the measured time (a real run's epoch count, so the charts'
-    x axis is laid out as the person sees it), capped where the charts stop fixing it."""
+    x axis is laid out as the person sees it), capped where the charts stop fixing it. Three times
+    what the headless warm-up suggests: on a busy machine the speed swings that much between the
+    warm-up and the turns, and a GUI run that ends early cuts the last turns off."""
     epoch_s = cli.typical_epoch_s()
     if not math.isfinite(epoch_s) or epoch_s <= 0:
         return MANY_EPOCHS
-    return int(min(1000, max(3, math.ceil(1.5 * seconds / epoch_s) + 2)))
+    return int(min(1000, max(3, math.ceil(3 * seconds / epoch_s) + 2)))
 
 
 def passes(result: dict) -> dict[str, bool]:
