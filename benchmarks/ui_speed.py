@@ -57,9 +57,9 @@ os.environ["QT_QPA_PLATFORM"] = "offscreen"
 from PySide6.QtCore import QPointF, QSettings
 from PySide6.QtWidgets import QApplication
 app = QApplication([])
-from cnnrnn_studio.ui.main_window import MainWindow
-from cnnrnn_studio.ui import simulate as sim
-from cnnrnn_studio.ui.app import dispose
+from cnnrnn_studio.ui.shell.main_window import MainWindow
+from cnnrnn_studio.selfcheck import simulate as sim
+from cnnrnn_studio.ui.shell.app import dispose
 w = MainWindow(QSettings(sys.argv[2], QSettings.IniFormat), autosave_enabled=False)
 w.resize(1440, 900); w.show(); app.processEvents()
 vp = w.view.viewport()
@@ -116,7 +116,7 @@ def startup(tmp: Path) -> dict:
 
 def import_time() -> tuple[float, bool]:
     """`python -X importtime` of the main window module: total seconds, and whether torch is in it."""
-    r = subprocess.run([sys.executable, "-X", "importtime", "-c", "import cnnrnn_studio.ui.main_window"],
+    r = subprocess.run([sys.executable, "-X", "importtime", "-c", "import cnnrnn_studio.ui.shell.main_window"],
                        capture_output=True, text=True, cwd=ROOT, timeout=300)
     total, torch = 0, False
     for line in r.stderr.splitlines():

@@ -91,7 +91,11 @@ def cmd_blocks(args: argparse.Namespace) -> int:
 
 
 def cmd_gui(args: argparse.Namespace) -> int:
-    from .ui.app import run_gui
+    if getattr(args, "self_test", False):
+        from .selfcheck import run_self_test
+
+        return run_self_test()
+    from .ui.shell.app import run_gui
 
     return run_gui(args)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 CORE = ["cnnrnn_studio", "cnnrnn_studio.blocks", "cnnrnn_studio.graph", "cnnrnn_studio.project",
         "cnnrnn_studio.project.from_data",
         "cnnrnn_studio.compile", "cnnrnn_studio.data", "cnnrnn_studio.train", "cnnrnn_studio.interop",
-        "cnnrnn_studio.cli"]
+        "cnnrnn_studio.export", "cnnrnn_studio.cli"]
 
 
 def test_core_imports_with_qt_blocked():
@@ -36,16 +36,38 @@ def test_package_and_project_import_without_torch():
     assert r.stdout.strip() == "False"
 
 
-def test_no_qt_import_outside_ui_in_the_source():
+QT_PACKAGES = ("ui", "selfcheck")   # the GUI, and the self-check that drives it from outside
+
+
+def _sources(root: Path):
+    for f in root.rglob("*.py"):
+        yield f, [line.strip() for line in f.read_text().splitlines()]
+
+
+def test_no_qt_import_outside_ui_and_selfcheck_in_the_source():
     root = Path(__file__).resolve().parents[1] / "cnnrnn_studio"
     offenders = []
-    for f in root.rglob("*.py"):
-        if "ui" in f.relative_to(root).parts[:1]:
+    for f, lines in _sources(root):
+        if f.relative_to(root).parts[0] in QT_PACKAGES:
             continue
-        for line in f.read_text().splitlines():
-            s = line.strip()
+        for s in lines:
             if s.startswith(("import PySide6", "from PySide6", "import pyqtgraph", "from pyqtgraph")):
                 offenders.append(str(f.relative_to(root)))
+    assert offenders == []
+
+
+def test_the_ui_does_not_import_the_selfcheck_or_the_benchmarks():
+    """The self-check drives the UI from outside (no ui <-> selfcheck cycle); measurements live in
+    benchmarks/, which only the self-check's information step may import."""
+    root = Path(__file__).resolve().parents[1] / "cnnrnn_studio"
+    offenders = []
+    for f, lines in _sources(root / "ui"):
+        offenders += [f"{f.relative_to(root)}: {s}" for s in lines
+                      if s.startswith(("from ", "import ")) and ("selfcheck" in s or "benchmarks" in s)]
+    for f, lines in _sources(root):
+        if f.relative_to(root).parts[0] == "selfcheck":
+            continue
+        offenders += [f"{f.relative_to(root)}: {s}" for s in lines if s.startswith(("from benchmarks", "import benchmarks"))]
     assert offenders == []
 
 
@@ -56,9 +78,16 @@ def test_layers_point_one_way():
     """The import-linter contract in pyproject.toml: no package imports one above it, so there
     is no import cycle between packages (blocks -> graph -> compile, data -> project -> train ->
     interop -> ui -> selfcheck -> cli)."""
-    from importlinter.cli import lint_imports
+    r = _lint_imports(ROOT, ROOT)
+    assert r.returncode == 0, r.stdout + r.stderr
 
-    assert lint_imports(config_filename=str(ROOT / "pyproject.toml"), no_cache=True, no_logo=True) == 0
+
+def _lint_imports(config_dir: Path, path: Path) -> subprocess.CompletedProcess:
+    # In a process of its own: import-linter reconfigures logging, which other tests rely on.
+    code = ("import sys; from importlinter.cli import lint_imports; "
+            "sys.exit(lint_imports(config_filename='pyproject.toml', no_cache=True, no_logo=True))")
+    return subprocess.run([sys.executable, "-c", code], cwd=config_dir, capture_output=True, text=True,
+                          env={"PYTHONPATH": str(path), "PATH": ""})
 
 
 def test_the_layer_contract_sees_an_upward_import(tmp_path):
@@ -70,9 +99,6 @@ def test_the_layer_contract_sees_an_upward_import(tmp_path):
     with open(copy / "graph" / "model.py", "a") as f:
         f.write("\nfrom ..train import events  # an upward import\n")
     shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
-    code = ("import sys; from importlinter.cli import lint_imports; "
-            "sys.exit(lint_imports(config_filename='pyproject.toml', no_cache=True, no_logo=True))")
-    r = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,
-                       env={"PYTHONPATH": str(tmp_path), "PATH": ""})
+    r = _lint_imports(tmp_path, tmp_path)
     assert r.returncode == 1, r.stdout + r.stderr
     assert "cnnrnn_studio.graph.model -> cnnrnn_studio.train" in r.stdout.replace("\n", " ")

@@ -7,7 +7,7 @@ ONNX import as editable blocks, and safetensors weight files.
 
 Importing this package does not import torch or onnx; the names below load their module on
 first use (the GUI starts before torch loads). The package was called `export` before it did
-import too; `cnnrnn_studio.export` still names it (see that package).
+import too; `cnnrnn_studio.interop` still names it (see that package).
 """
 
 from __future__ import annotations

@@ -177,14 +177,14 @@ def write_metrics(path: Path, rows: list[dict]) -> None:
 
 
 def save_weights(path: Path, model, metadata: dict[str, str] | None = None) -> None:
-    """The model's weights as safetensors, written atomically (one implementation: export.weights)."""
+    """The model's weights as safetensors, written atomically (one implementation: compile.weights)."""
     from ..compile.weights import save_weights as _save
 
     _save(model, path, metadata)
 
 
 def load_weights(model, path: Path, device=None) -> dict[str, str]:
-    """Load safetensors weights into `model`, every name and shape checked (export.weights does
+    """Load safetensors weights into `model`, every name and shape checked (compile.weights does
     it); returns the file's metadata (which epoch, best or last)."""
     from safetensors import safe_open
 

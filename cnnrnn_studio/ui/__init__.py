@@ -1,7 +1,14 @@
 """Everything Qt: the desktop editor (main window, canvas, palette, inspector, messages, files).
 
-The editor observes the core (`graph`, `project`); it never holds a second copy of the truth.
-Nothing here may import torch at start-up: the window must appear before torch loads.
-"""
+Grouped by role:
 
-from . import _compat  # noqa: F401,E402  (PySide6 6.12.0 reference-count defect; see _compat.py)
+* ``shell``: the application around the editor (start-up, main window, files, preferences, help,
+  crash handling, themes, dialogs, background tasks);
+* ``editor``: the network editor (editor model, undo commands, canvas, palette, inspector, panels);
+* ``start``: the start page (template gallery, data wizard);
+* ``dashboard``: the Train tab.
+
+The editor observes the core (`graph`, `project`); it never holds a second copy of the truth.
+Nothing here may import torch at start-up: the window must appear before torch loads. Nothing here
+imports the self-check (``cnnrnn_studio.selfcheck`` drives the window from outside).
+"""

@@ -34,7 +34,7 @@ def data_dir(tmp_path, monkeypatch):
 
 @pytest.fixture
 def dialogs(monkeypatch) -> DialogLog:
-    from cnnrnn_studio.ui import dialogs as dlg
+    from cnnrnn_studio.ui.shell import dialogs as dlg
 
     log = DialogLog()
 
@@ -62,9 +62,9 @@ def dialogs(monkeypatch) -> DialogLog:
 def window(qapp, data_dir, dialogs, tmp_path):
     from PySide6.QtCore import QSettings
 
-    from cnnrnn_studio.ui import theme
-    from cnnrnn_studio.ui.app import dispose
-    from cnnrnn_studio.ui.main_window import MainWindow
+    from cnnrnn_studio.ui.shell import theme
+    from cnnrnn_studio.ui.shell.app import dispose
+    from cnnrnn_studio.ui.shell.main_window import MainWindow
 
     theme.apply(qapp, "light")
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
@@ -80,7 +80,7 @@ def window(qapp, data_dir, dialogs, tmp_path):
 
 @pytest.fixture
 def editor(qapp):
-    from cnnrnn_studio.ui.editor import Editor
+    from cnnrnn_studio.ui.editor.editor import Editor
 
     e = Editor()
     yield e

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLab
 from .charts import Chart, color, fmt_value
 from .engine import Engine
 from .history import as_float
-from ..tasks import plain_message
+from ..shell.tasks import plain_message
 
 RECURRENT = ("LSTM", "GRU", "RNN")
 

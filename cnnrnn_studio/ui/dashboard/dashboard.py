@@ -29,7 +29,7 @@ from .history import RunHistory, history_from_metrics
 from .plots import LivePlots
 from .progress import ProgressPanel, memory_text
 from .runs_panel import RunsPanel
-from ..tasks import BackgroundTask, plain_message, settle_gui_thread
+from ..shell.tasks import BackgroundTask, plain_message, settle_gui_thread
 from .try_it import TryItPanel
 from .worker import TrainingSession
 
@@ -471,6 +471,6 @@ class TrainingDashboard(QWidget):
 
     def wait_for_background(self, timeout_ms: int = 30000) -> bool:
         """Join the loading threads (tests; closing)."""
-        from ..tasks import wait_all
+        from ..shell.tasks import wait_all
 
         return wait_all(timeout_ms)

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (QFrame, QGridLayout, QHBoxLayout, QHeaderView, QL
 from .charts import BLUE, GREEN, ORANGE, Chart
 from .engine import Engine, snapshot
 from .samples import sample_pixmap
-from ..tasks import BackgroundTask
+from ..shell.tasks import BackgroundTask
 
 PER_CLASS = 8
 

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeade
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from .engine import Engine
-from ..tasks import plain_message
+from ..shell.tasks import plain_message
 
 COLUMNS = ["compare", "started", "network", "parameters", "status", "epochs", "test score", "device", "folder"]
 

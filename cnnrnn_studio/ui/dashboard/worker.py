@@ -20,7 +20,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from ..tasks import FunctionWorker, WorkerThread
+from ..shell.tasks import FunctionWorker, WorkerThread
 from .engine import event_name
 
 # Events taken at the dashboard's next frame rather than signalled one by one.

@@ -63,7 +63,7 @@ def make_project(tmp_path):
 @pytest.fixture
 def dashboard(qtbot):
     from cnnrnn_studio.ui.dashboard import TrainingDashboard
-    from cnnrnn_studio.ui.tasks import wait_all
+    from cnnrnn_studio.ui.shell.tasks import wait_all
 
     d = TrainingDashboard()
     d.resize(1200, 800)

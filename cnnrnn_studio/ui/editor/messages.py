@@ -1,0 +1,98 @@
+"""The message panel: every problem in the network, in words, with one-click fixes.
+
+Clicking a message selects its block on the canvas; a "Fix" button applies the known fix
+(Problem.fix) as one undoable edit. Refused edits and other notes appear here too.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (QHBoxLayout, QHeaderView, QLabel, QPushButton, QTreeWidget, QTreeWidgetItem,
+                               QVBoxLayout, QWidget)
+
+from ...graph import Analysis
+from ..shell import theme
+from .editor import Editor, fix_label, sentence
+
+MAX_FIX_BUTTONS = 60  # item widgets are costly; a network with more fixes shows the first ones
+BLOCK_ROLE = Qt.UserRole + 1
+
+
+class MessagePanel(QWidget):
+    block_clicked = Signal(str)
+
+    def __init__(self, editor: Editor, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("messages")
+        self.editor = editor
+        self.status = QLabel()
+        self.status.setTextFormat(Qt.RichText)
+        self.note = QLabel()
+        self.note.setProperty("role", "muted")
+        self.note.setWordWrap(True)
+        top = QHBoxLayout()
+        top.addWidget(self.status, 1)
+        self.tree = QTreeWidget()
+        self.tree.setColumnCount(3)
+        self.tree.setHeaderLabels(["Block", "Message", ""])
+        self.tree.setRootIsDecorated(False)
+        self.tree.setUniformRowHeights(False)
+        self.tree.setWordWrap(True)
+        self.tree.setAlternatingRowColors(True)
+        h = self.tree.header()
+        h.setSectionResizeMode(0, QHeaderView.ResizeToContents)
+        h.setSectionResizeMode(1, QHeaderView.Stretch)
+        h.setSectionResizeMode(2, QHeaderView.ResizeToContents)
+        h.setStretchLastSection(False)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(6, 4, 6, 4)
+        lay.setSpacing(4)
+        lay.addLayout(top)
+        lay.addWidget(self.note)
+        lay.addWidget(self.tree, 1)
+        self.note.hide()
+        self.tree.itemClicked.connect(self._clicked)
+        self.fix_buttons: list[QPushButton] = []
+        editor.analysis_changed.connect(self.show_analysis)
+        editor.edit_refused.connect(self.show_note)
+        self.show_analysis(editor.analysis)
+
+    def show_analysis(self, a: Analysis) -> None:
+        t = theme.current()
+        self.tree.clear()
+        self.fix_buttons = []
+        if not len(self.editor.graph):  # nothing to complain about yet
+            self.status.setText("No blocks yet: drag an Input block from the palette to begin.")
+            return
+        elif a.ok:
+            w = len(a.warnings)
+            self.status.setText(f"<span style='color:{t.ok}'>✔ The network is valid</span> — "
+                                f"{a.total_params:,} parameters, {a.total_macs:,} multiply-adds {a.macs_per}"
+                                + (f"; {w} warning{'s' if w != 1 else ''}" if w else "") + ".")
+        else:
+            n = len(a.errors)
+            self.status.setText(f"<span style='color:{t.error}'><b>{n} problem{'s' if n != 1 else ''}</b></span>"
+                                " — click one to find its block.")
+        for pr in sorted(a.problems, key=lambda p: p.severity != "error"):
+            item = QTreeWidgetItem([pr.block_id or "network", sentence(pr), ""])
+            item.setData(0, BLOCK_ROLE, pr.block_id)
+            item.setForeground(0, QBrush(QColor(t.error if pr.severity == "error" else t.warning)))
+            item.setToolTip(1, sentence(pr))
+            self.tree.addTopLevelItem(item)
+            if pr.fix and len(self.fix_buttons) < MAX_FIX_BUTTONS:
+                b = QPushButton(fix_label(pr.fix))
+                b.setProperty("role", "fix")
+                b.setToolTip("Apply this fix (Ctrl+Z undoes it).")
+                b.clicked.connect(lambda _=False, fx=pr.fix: self.editor.apply_fix(fx))
+                self.tree.setItemWidget(item, 2, b)
+                self.fix_buttons.append(b)
+
+    def show_note(self, text: str) -> None:
+        self.note.setText(text)
+        self.note.setVisible(bool(text))
+
+    def _clicked(self, item: QTreeWidgetItem, column: int) -> None:
+        bid = item.data(0, BLOCK_ROLE)
+        if bid:
+            self.block_clicked.emit(bid)

@@ -1,0 +1,144 @@
+"""Files: new (empty or from a template), open, save, save as, recent files, unsaved-changes
+prompts. A file that cannot be read leaves the current work untouched; a failed save leaves
+the previous file intact (Project.save writes atomically)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+from PySide6.QtCore import QObject, QSettings, Signal
+from PySide6.QtWidgets import QWidget
+
+from ...errors import ProjectError, StudioError
+from ...project import Project, load_project, load_template
+from . import dialogs
+from ..editor.editor import Editor, lay_out_unplaced
+from ..editor.layout import fitted_positions
+
+MAX_RECENT = 10
+SUFFIX = ".cnnrnn.json"
+
+
+class Documents(QObject):
+    recent_changed = Signal(list)
+    opened = Signal(object)   # the Project now shown
+
+    def __init__(self, window: QWidget, editor: Editor, settings: QSettings,
+                 view_size: Callable[[], tuple[float, float]]):
+        super().__init__(window)
+        self.window, self.editor, self.settings, self.view_size = window, editor, settings, view_size
+
+    # --- state -----------------------------------------------------------------------------
+    @property
+    def project(self) -> Project:
+        return self.editor.project
+
+    def is_modified(self) -> bool:
+        return not self.editor.stack.isClean()
+
+    def recent(self) -> list[str]:
+        value = self.settings.value("recent_files", [])
+        if isinstance(value, str):
+            value = [value]
+        return [str(v) for v in (value or [])]
+
+    def _remember(self, path: Path) -> None:
+        p = str(Path(path).resolve())
+        items = [p] + [r for r in self.recent() if r != p]
+        self.settings.setValue("recent_files", items[:MAX_RECENT])
+        self.recent_changed.emit(self.recent())
+
+    def forget(self, path: str) -> None:
+        self.settings.setValue("recent_files", [r for r in self.recent() if r != path])
+        self.recent_changed.emit(self.recent())
+
+    # --- asking before work is lost -----------------------------------------------------------
+    def maybe_save(self) -> bool:
+        """True if it is fine to replace the current project (saved, discarded, or unchanged)."""
+        if not self.is_modified():
+            return True
+        answer = dialogs.ask_unsaved(self.window, self.project.name)
+        if answer == "save":
+            return self.save()
+        return answer == "discard"
+
+    # --- new and open -----------------------------------------------------------------------------
+    def show(self, project: Project, modified: bool = False) -> None:
+        self.editor.set_project(project)
+        if modified:  # recovered work: unsaved until the person saves it
+            self.editor.stack.resetClean()
+        self.opened.emit(project)
+
+    def new_empty(self, ask: bool = True) -> bool:
+        if ask and not self.maybe_save():
+            return False
+        self.show(Project(name="Untitled"))
+        return True
+
+    def new_from_template(self, template_id: str, ask: bool = True) -> bool:
+        if ask and not self.maybe_save():
+            return False
+        try:
+            project = load_template(template_id)
+        except (KeyError, StudioError) as e:
+            dialogs.show_error(self.window, "Template not available", str(e).strip("'\""))
+            return False
+        return self.show_new(project, ask=False)
+
+    def show_new(self, project: Project, ask: bool = True) -> bool:
+        """A new, unsaved project (a template, the data wizard's proposal), laid out to fit the window."""
+        if ask and not self.maybe_save():
+            return False
+        # wrap a long row of blocks to fit the window at a readable size
+        for bid, pos in fitted_positions(project.graph, *self.view_size()).items():
+            project.graph.move_block(bid, pos)
+        self.show(project)
+        return True
+
+    def open_path(self, path: str | Path, ask: bool = True) -> bool:
+        if ask and not self.maybe_save():
+            return False
+        try:
+            project = load_project(path)
+        except ProjectError as e:
+            dialogs.show_error(self.window, "Cannot open the project", str(e))
+            return False
+        lay_out_unplaced(project, self.view_size())
+        self.show(project)
+        self._remember(Path(path))
+        return True
+
+    def open_dialog(self) -> bool:
+        if not self.maybe_save():
+            return False
+        folder = str(Path(self.recent()[0]).parent) if self.recent() else ""
+        path = dialogs.ask_open_project(self.window, folder)
+        return self.open_path(path, ask=False) if path else False
+
+    # --- save ---------------------------------------------------------------------------------
+    def save(self) -> bool:
+        if self.project.path is None:
+            return self.save_as()
+        return self._save_to(self.project.path)
+
+    def save_as(self) -> bool:
+        name = "".join(c if c.isalnum() or c in "-_ " else "_" for c in self.project.name).strip() or "network"
+        folder = self.project.path.parent if self.project.path else Path.home()
+        path = dialogs.ask_save_project(self.window, str(folder / f"{name}{SUFFIX}"))
+        if not path:
+            return False
+        return self._save_to(Path(path))
+
+    def _save_to(self, path: Path) -> bool:
+        old = self.project.path
+        try:
+            self.project.save(path)
+        except ProjectError as e:
+            self.project.path = old
+            dialogs.show_error(self.window, "Cannot save the project", str(e))
+            return False
+        self.editor.stack.setClean()
+        self._remember(path)
+        self.opened.emit(self.project)  # the title shows the new file name
+        return True

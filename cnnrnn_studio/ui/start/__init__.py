@@ -1,0 +1,1 @@
+"""The start page: the template gallery and the "start with my own data" wizard."""

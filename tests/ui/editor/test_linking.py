@@ -1,0 +1,33 @@
+"""Links the canvas refuses while dragging, each with a reason a person understands."""
+
+from cnnrnn_studio.graph import Graph
+from cnnrnn_studio.ui.editor.linking import link_refusal
+
+
+def net() -> Graph:
+    g = Graph()
+    g.add_block("Input", {"kind": "vector", "shape": [4]}, "in")
+    g.add_block("Dense", {}, "d1")
+    g.add_block("Add", {}, "add")
+    g.add_block("ReLU", {}, "r")
+    g.add_block("Output", {}, "out")
+    g.add_link("in", "d1")
+    g.add_link("d1", "add")
+    g.add_link("add", "r")
+    return g
+
+
+def test_a_good_link_is_allowed():
+    assert link_refusal(net(), "r", "out") is None
+    assert link_refusal(net(), "in", "add") is None  # merges take many inputs
+
+
+def test_reasons():
+    g = net()
+    assert "is the Input" in link_refusal(g, "r", "in")
+    assert "is the Output" in link_refusal(g, "out", "r")
+    assert "already linked" in link_refusal(g, "in", "d1")
+    assert "one input ('in')" in link_refusal(g, "r", "d1")
+    assert "loop" in link_refusal(g, "r", "add")
+    assert "itself" in link_refusal(g, "r", "r")
+    assert link_refusal(g, "r", "nope") is not None
