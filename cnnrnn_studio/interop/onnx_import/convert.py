@@ -40,7 +40,6 @@ class _Converter(ops_shape._ShapeOps, ops_layers._LayerOps, ops_conv._ConvOps, o
             raise OnnxImportError("the model's output is not one vector per sample (such as class scores), "
                                   "which is what a studio network predicts.", where=str(self.path))
         layout.output_name = g.output[0].name
-        layout.out_roles = out.roles
         return self._finish(out, layout)
 
     def _check_ops(self) -> None:
@@ -160,14 +159,14 @@ class _Converter(ops_shape._ShapeOps, ops_layers._LayerOps, ops_conv._ConvOps, o
                 return self.syms[name]
             if name in self.consts:
                 c = np.asarray(self.consts[name]).reshape(-1)
-                return _Sym([int(x) for x in c], scalar=np.asarray(self.consts[name]).ndim == 0)
+                return _Sym([int(x) for x in c])
             self.fail(node, "works on sizes the studio cannot follow.")
 
         if op == "Gather" and node.input[0] in self.syms and a.get("axis", 0) == 0:
             s = self.syms[node.input[0]]
             idx = np.asarray(self.const(node.input[1], node, "a fixed index"))
             items = [s.items[int(i)] for i in idx.reshape(-1)]
-            self.syms[node.output[0]] = _Sym(items, scalar=idx.ndim == 0)
+            self.syms[node.output[0]] = _Sym(items)
         elif op == "Unsqueeze" and node.input[0] in self.syms:
             self.syms[node.output[0]] = _Sym(list(self.syms[node.input[0]].items))
         elif op == "Concat":

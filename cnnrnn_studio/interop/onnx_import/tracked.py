@@ -27,7 +27,6 @@ class _Sym:
     """A shape computed from tensor sizes: ints and ("dim", value name, axis) items."""
 
     items: list
-    scalar: bool = False
 
 
 @dataclass
@@ -75,9 +74,6 @@ class _ConverterBase:
         if name not in self.consts:
             self.fail(node, f"needs {what} stored in the file, but it is computed; the studio cannot import that.")
         return self.consts[name]
-
-    def val(self, name: str) -> _V | None:
-        return self.vals.get(name)
 
     def axes_arg(self, node, a: dict) -> list[int] | None:
         if "axes" in a:
