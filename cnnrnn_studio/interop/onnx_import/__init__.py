@@ -16,6 +16,11 @@ Two ways in:
 Either way the result is verified: the rebuilt network must compute what onnxruntime computes
 on the original file (random inputs), else nothing comes in. Unsupported operators are listed
 by name in one message. Nothing is written here: the caller (CLI, GUI) saves the project.
+
+The modules: read.py opens and checks the file (and holds the operator lists); roundtrip.py
+brings back studio files; convert.py walks a foreign model's nodes, with the converters by
+family in ops_shape.py, ops_layers.py, ops_conv.py and ops_recurrent.py over the state in
+tracked.py; verify.py checks the result against onnxruntime.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import OnnxImportError
 from .convert import _Converter
@@ -31,9 +36,12 @@ from .read import BLOCK_OPS, PLUMBING_OPS, SUPPORTED_OPS, read_model
 from .roundtrip import _import_studio, rnn_weights_to_torch
 from .verify import VERIFY_TOLERANCE, _verify
 
+if TYPE_CHECKING:
+    from ...project import Project
+
 
 def import_onnx(path: str | os.PathLike, *, warnings: list[str] | None = None,
-                verify: bool = True) -> tuple[Any, dict | None]:
+                verify: bool = True) -> tuple[Project, dict[str, Any]]:
     """(Project, state_dict) from an ONNX file (the state dict is empty for a network without weights).
 
     Studio exports come back as the same graph (ids, parameters, positions); other models built

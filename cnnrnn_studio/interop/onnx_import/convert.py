@@ -3,7 +3,7 @@ laid out as a project with its weights under the studio's names."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import OnnxImportError
 from . import ops_conv, ops_layers, ops_recurrent, ops_shape
@@ -11,12 +11,19 @@ from .read import BLOCK_OPS, SUPPORTED_OPS, _attrs, _constant_value, _first_line
 from .tracked import _Block, _Sym, _V
 from .verify import _Layout, _check_state
 
+if TYPE_CHECKING:
+    from onnx import NodeProto, ValueInfoProto
+
+    from ...project import Project
+
 _OPS = {**ops_shape.OPS, **ops_layers.OPS, **ops_conv.OPS, **ops_recurrent.OPS}
 
 
 class _Converter(ops_shape._ShapeOps, ops_layers._LayerOps, ops_conv._ConvOps, ops_recurrent._RecurrentOps):
+    """Translates a foreign model: run() gives (Project, state dict, _Layout) or raises OnnxImportError."""
+
     # --- main ------------------------------------------------------------------------------
-    def run(self):
+    def run(self) -> tuple[Project, dict[str, Any], _Layout]:
         from onnx import numpy_helper
 
         g = self.proto.graph
@@ -61,7 +68,7 @@ class _Converter(ops_shape._ShapeOps, ops_layers._LayerOps, ops_conv._ConvOps, o
                 f"Supported: {', '.join(BLOCK_OPS)} (and the reshaping around them).",
                 where=str(self.path), unsupported=sorted(bad))
 
-    def _input(self, vi) -> _Layout:
+    def _input(self, vi: ValueInfoProto) -> _Layout:
         t = vi.type.tensor_type
         elem = t.elem_type
         dims = [d.dim_value if d.HasField("dim_value") and d.dim_value > 0 else None for d in t.shape.dim]
@@ -109,7 +116,7 @@ class _Converter(ops_shape._ShapeOps, ops_layers._LayerOps, ops_conv._ConvOps, o
         return _Layout(roles=roles, input_name=vi.name, output_name="", batch=batch)
 
     # --- one node --------------------------------------------------------------------------
-    def _node(self, node) -> None:
+    def _node(self, node: NodeProto) -> None:
         op = node.op_type
         ins = [i for i in node.input]
         if op == "Constant":
@@ -138,7 +145,7 @@ class _Converter(ops_shape._ShapeOps, ops_layers._LayerOps, ops_conv._ConvOps, o
             self.fail(node, "computes with a zero state in a way the studio cannot follow.")
         self._shape_op(node, _attrs(node))
 
-    def _fold(self, node) -> None:
+    def _fold(self, node: NodeProto) -> None:
         from onnx.reference import ReferenceEvaluator
 
         try:
@@ -149,7 +156,7 @@ class _Converter(ops_shape._ShapeOps, ops_layers._LayerOps, ops_conv._ConvOps, o
             if name:
                 self.consts[name] = v
 
-    def _shape_op(self, node, a: dict) -> None:
+    def _shape_op(self, node: NodeProto, a: dict[str, Any]) -> None:
         import numpy as np
 
         op = node.op_type
@@ -192,7 +199,7 @@ class _Converter(ops_shape._ShapeOps, ops_layers._LayerOps, ops_conv._ConvOps, o
             self.fail(node, "computes sizes in a way the studio cannot follow.")
 
     # --- the project -----------------------------------------------------------------------
-    def _finish(self, out: _V, layout: _Layout):
+    def _finish(self, out: _V, layout: _Layout) -> tuple[Project, dict[str, Any], _Layout]:
         import networkx as nx
         import torch
 
@@ -256,4 +263,4 @@ class _Converter(ops_shape._ShapeOps, ops_layers._LayerOps, ops_conv._ConvOps, o
                 state[prefix + "num_batches_tracked"] = torch.tensor(0)
         model = project.build_model()
         _check_state(model, state, self.path)
-        return project, (state or {}), layout
+        return project, state, layout

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, NoReturn
 
 from .read import _to_str
 from .tracked import _ConverterBase, _V
 
+if TYPE_CHECKING:
+    from onnx import NodeProto
+
 
 class _ConvOps(_ConverterBase):
-    def _spatial(self, node, x: _V, n_kernel: int) -> int:
+    """Conv, MaxPool/AveragePool (min pools too), global pools, and ReduceMean/ReduceMax as global pools."""
+
+    def _spatial(self, node: NodeProto, x: _V, n_kernel: int) -> int:
         """1 for a channels-first sequence, 2 for an image; anything else cannot be done."""
         if x.kind == "image" and x.roles == ("N", "C", "H", "W") and n_kernel == 2:
             return 2
@@ -19,17 +24,17 @@ class _ConvOps(_ConverterBase):
                         "(they need [batch, channels, time] or [batch, channels, height, width]).")
 
     @staticmethod
-    def _pads(node, a, n: int, fail) -> list[int]:
+    def _pads(node: NodeProto, a: dict[str, Any], n: int, fail: Callable[..., NoReturn]) -> list[int]:
         pads = list(a.get("pads", [0] * (2 * n)))
         if pads[:n] != pads[n:]:
             fail(node, f"pads the borders unevenly ({pads}); the studio pads both sides alike.")
         return pads[:n]
 
     @staticmethod
-    def _one(v: list[int]):
+    def _one(v: list[int]) -> int | list[int]:
         return v[0] if len(set(v)) == 1 else list(v)
 
-    def _op_Conv(self, node, a):
+    def _op_Conv(self, node: NodeProto, a: dict[str, Any]) -> None:
         import numpy as np
 
         x = self.vals[node.input[0]]
@@ -57,7 +62,7 @@ class _ConvOps(_ConverterBase):
         bid = self.new_block("Conv1d" if dims == 1 else "Conv2d", params, [x.block], weights)
         self._set(node, _V(bid, x.kind, x.roles))
 
-    def _pool(self, node, a, op: str):
+    def _pool(self, node: NodeProto, a: dict[str, Any], op: str) -> None:
         x = self.vals[node.input[0]]
         k = list(a["kernel_shape"])
         n = len(k)
@@ -84,13 +89,13 @@ class _ConvOps(_ConverterBase):
         bid = self.new_block(f"{'Min' if x.neg else op}Pool{dims}d", params, [x.block])
         self._set(node, _V(bid, x.kind, x.roles, neg=x.neg))
 
-    def _op_MaxPool(self, node, a):
+    def _op_MaxPool(self, node: NodeProto, a: dict[str, Any]) -> None:
         self._pool(node, a, "Max")
 
-    def _op_AveragePool(self, node, a):
+    def _op_AveragePool(self, node: NodeProto, a: dict[str, Any]) -> None:
         self._pool(node, a, "Avg")
 
-    def _global(self, node, x: _V, mode: str, axes: list[int], keep: bool):
+    def _global(self, node: NodeProto, x: _V, mode: str, axes: list[int], keep: bool) -> None:
         if x.kind == "image" and x.roles == ("N", "C", "H", "W") and sorted(axes) == [2, 3]:
             roles = ("N", "F", 1, 1) if keep else ("N", "F")
         elif x.kind == "seq" and axes == [x.roles.index("T")]:
@@ -100,25 +105,25 @@ class _ConvOps(_ConverterBase):
         bid = self.new_block("GlobalAvgPool" if mode == "avg" else "GlobalMaxPool", {}, [x.block])
         self._set(node, _V(bid, "vector", roles))
 
-    def _op_GlobalAveragePool(self, node, a):
+    def _op_GlobalAveragePool(self, node: NodeProto, a: dict[str, Any]) -> None:
         x = self.vals[node.input[0]]
         self._global(node, x, "avg", list(range(2, len(x.roles))), True)
 
-    def _op_GlobalMaxPool(self, node, a):
+    def _op_GlobalMaxPool(self, node: NodeProto, a: dict[str, Any]) -> None:
         x = self.vals[node.input[0]]
         self._global(node, x, "max", list(range(2, len(x.roles))), True)
 
-    def _reduce(self, node, a, mode: str):
+    def _reduce(self, node: NodeProto, a: dict[str, Any], mode: str) -> None:
         x = self.vals[node.input[0]]
         axes = self.axes_arg(node, a)
         if axes is None:
             self.fail(node, "reduces over every axis, batch included.")
         self._global(node, x, mode, sorted(q % len(x.roles) for q in axes), bool(a.get("keepdims", 1)))
 
-    def _op_ReduceMean(self, node, a):
+    def _op_ReduceMean(self, node: NodeProto, a: dict[str, Any]) -> None:
         self._reduce(node, a, "avg")
 
-    def _op_ReduceMax(self, node, a):
+    def _op_ReduceMax(self, node: NodeProto, a: dict[str, Any]) -> None:
         self._reduce(node, a, "max")
 
 

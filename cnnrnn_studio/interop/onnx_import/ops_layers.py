@@ -2,33 +2,38 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from .roundtrip import _gemm_weights
 from .tracked import _ConverterBase, _V
 
+if TYPE_CHECKING:
+    from onnx import NodeProto
+
 
 class _LayerOps(_ConverterBase):
-    def _unary(self, node, btype: str, params: dict | None = None) -> None:
+    """Activations, Dropout, Softmax, Add, Gemm and MatMul (Dense), BatchNorm and LayerNorm."""
+
+    def _unary(self, node: NodeProto, btype: str, params: dict | None = None) -> None:
         x = self.vals[node.input[0]]
         if x.kind not in ("vector", "image", "seq"):
             self.fail(node, "is applied to something that is not a layer's output.")
         bid = self.new_block(btype, params or {}, [x.block])
         self._set(node, _V(bid, x.kind, x.roles))
 
-    def _op_Relu(self, node, a):
+    def _op_Relu(self, node: NodeProto, a: dict[str, Any]) -> None:
         self._unary(node, "ReLU")
 
-    def _op_Tanh(self, node, a):
+    def _op_Tanh(self, node: NodeProto, a: dict[str, Any]) -> None:
         self._unary(node, "Tanh")
 
-    def _op_Sigmoid(self, node, a):
+    def _op_Sigmoid(self, node: NodeProto, a: dict[str, Any]) -> None:
         self._unary(node, "Sigmoid")
 
-    def _op_LeakyRelu(self, node, a):
+    def _op_LeakyRelu(self, node: NodeProto, a: dict[str, Any]) -> None:
         self._unary(node, "LeakyReLU", {"negative_slope": float(a.get("alpha", 0.01))})
 
-    def _op_Dropout(self, node, a):
+    def _op_Dropout(self, node: NodeProto, a: dict[str, Any]) -> None:
         ratio = float(a.get("ratio", 0.5))
         if len(node.input) > 1 and node.input[1]:
             ratio = float(self.const(node.input[1], node, "a fixed ratio"))
@@ -36,7 +41,7 @@ class _LayerOps(_ConverterBase):
             self.fail(node, "has its dropout mask used; the studio cannot do that.")
         self._unary(node, "Dropout", {"p": min(max(ratio, 0.0), 0.99)})
 
-    def _op_Softmax(self, node, a):
+    def _op_Softmax(self, node: NodeProto, a: dict[str, Any]) -> None:
         x = self.vals[node.input[0]]
         axis = a.get("axis", -1 if self.opset >= 13 else 1)
         axis = axis % len(x.roles)
@@ -45,7 +50,7 @@ class _LayerOps(_ConverterBase):
             self.fail(node, "is not over the features or channels; the studio's Softmax is.")
         self._unary(node, "Softmax")
 
-    def _op_Add(self, node, a):
+    def _op_Add(self, node: NodeProto, a: dict[str, Any]) -> None:
         import numpy as np
 
         xs = [self.vals.get(i) for i in node.input]
@@ -69,7 +74,7 @@ class _LayerOps(_ConverterBase):
                 return self._set(node, x)
         self.fail(node, "adds a constant to a value; only a Dense layer's bias (MatMul + Add) has a block.")
 
-    def _op_Gemm(self, node, a):
+    def _op_Gemm(self, node: NodeProto, a: dict[str, Any]) -> None:
         x = self.vals[node.input[0]]
         if x.kind != "vector" or x.roles != ("N", "F") or a.get("transA", 0):
             self.fail(node, "multiplies something that is not a batch of vectors.")
@@ -77,7 +82,7 @@ class _LayerOps(_ConverterBase):
         bid = self.new_block("Dense", {"out_features": int(w["weight"].shape[0]), "bias": "bias" in w}, [x.block], w)
         self._set(node, _V(bid, "vector", ("N", "F")))
 
-    def _op_MatMul(self, node, a):
+    def _op_MatMul(self, node: NodeProto, a: dict[str, Any]) -> None:
         import numpy as np
 
         x = self.vals.get(node.input[0])
@@ -90,7 +95,7 @@ class _LayerOps(_ConverterBase):
         self.blocks[bid].open_bias = True
         self._set(node, _V(bid, x.kind, x.roles))
 
-    def _op_BatchNormalization(self, node, a):
+    def _op_BatchNormalization(self, node: NodeProto, a: dict[str, Any]) -> None:
         import numpy as np
 
         x = self.vals[node.input[0]]
@@ -106,7 +111,7 @@ class _LayerOps(_ConverterBase):
         bid = self.new_block("BatchNorm", params, [x.block], w)
         self._set(node, _V(bid, x.kind, x.roles))
 
-    def _op_LayerNormalization(self, node, a):
+    def _op_LayerNormalization(self, node: NodeProto, a: dict[str, Any]) -> None:
         import numpy as np
 
         x = self.vals[node.input[0]]

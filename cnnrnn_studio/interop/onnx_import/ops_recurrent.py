@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from .read import _DEFAULT_ACTS, _to_str
 from .roundtrip import rnn_weights_to_torch
 from .tracked import _ConverterBase, _V
 
+if TYPE_CHECKING:
+    from onnx import NodeProto
+
 
 class _RecurrentOps(_ConverterBase):
-    def _recurrent(self, node, a, cell: str):
+    """LSTM, GRU and RNN nodes, with their weights in torch's layout."""
+
+    def _recurrent(self, node: NodeProto, a: dict[str, Any], cell: str) -> None:
         import numpy as np
 
         x = self.vals[node.input[0]]
@@ -49,13 +54,13 @@ class _RecurrentOps(_ConverterBase):
         if len(node.output) > 2 and node.output[2] and self.uses.get(node.output[2]):
             self.fail(node, "has its cell state used; the studio's LSTM gives its hidden state.")
 
-    def _op_LSTM(self, node, a):
+    def _op_LSTM(self, node: NodeProto, a: dict[str, Any]) -> None:
         self._recurrent(node, a, "LSTM")
 
-    def _op_GRU(self, node, a):
+    def _op_GRU(self, node: NodeProto, a: dict[str, Any]) -> None:
         self._recurrent(node, a, "GRU")
 
-    def _op_RNN(self, node, a):
+    def _op_RNN(self, node: NodeProto, a: dict[str, Any]) -> None:
         self._recurrent(node, a, "RNN")
 
 

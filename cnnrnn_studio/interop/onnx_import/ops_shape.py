@@ -2,28 +2,33 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from .tracked import _ConverterBase, _Sym, _V
 
+if TYPE_CHECKING:
+    from onnx import NodeProto
+
 
 class _ShapeOps(_ConverterBase):
-    def _op_Neg(self, node, a):
+    """Negation, copies, casts, Shape, Transpose, Reshape, Flatten, Squeeze, Gather (and Embedding), Concat."""
+
+    def _op_Neg(self, node: NodeProto, a: dict[str, Any]) -> None:
         x = self.vals[node.input[0]]
         if x.kind not in ("vector", "image", "seq"):
             self.fail(node, "negates something that is not a layer's output.")
         self._set(node, _V(x.block, x.kind, x.roles, x.entries, not x.neg))
 
-    def _op_Identity(self, node, a):
+    def _op_Identity(self, node: NodeProto, a: dict[str, Any]) -> None:
         self._set(node, self.vals[node.input[0]])
 
-    def _op_Cast(self, node, a):
+    def _op_Cast(self, node: NodeProto, a: dict[str, Any]) -> None:
         x = self.vals[node.input[0]]
         if a.get("to") not in (1, 10, 11) or x.kind == "tokens":
             self.fail(node, "changes the number type; the studio works in float32 only.")
         self._set(node, x)
 
-    def _op_Shape(self, node, a):
+    def _op_Shape(self, node: NodeProto, a: dict[str, Any]) -> None:
         x = self.vals.get(node.input[0])
         if x is None:
             self.fail(node, "reads the size of something the studio does not track.")
@@ -31,7 +36,7 @@ class _ShapeOps(_ConverterBase):
         start, end = a.get("start", 0), a.get("end", len(items))
         self.syms[node.output[0]] = _Sym(items[start:end])
 
-    def _op_Transpose(self, node, a):
+    def _op_Transpose(self, node: NodeProto, a: dict[str, Any]) -> None:
         x = self.vals[node.input[0]]
         perm = a.get("perm") or list(range(len(x.roles)))[::-1]
         roles = tuple(x.roles[p] for p in perm)
@@ -44,7 +49,7 @@ class _ShapeOps(_ConverterBase):
             self.fail(node, f"reorders the axes ({list(perm)}) in a way no block does.")
         self._set(node, _V(x.block, x.kind, roles, x.entries))
 
-    def _is_copy(self, item, x: _V, name: str, pos: int) -> bool:
+    def _is_copy(self, item: Any, x: _V, name: str, pos: int) -> bool:
         if isinstance(item, tuple):
             _, src, ax = item
             if src == name and ax == pos:
@@ -53,7 +58,7 @@ class _ShapeOps(_ConverterBase):
             return other is not None and ax < len(other.roles) and other.roles[ax] == "N" and x.roles[pos] == "N"
         return False
 
-    def _target(self, node, x: _V, a: dict) -> list:
+    def _target(self, node: NodeProto, x: _V, a: dict[str, Any]) -> list:
         """Reshape's target as 'copy' / -1 / ints."""
         name = node.input[1]
         if name in self.consts:
@@ -74,7 +79,7 @@ class _ShapeOps(_ConverterBase):
                 out.append(it)
         return out
 
-    def _op_Reshape(self, node, a):
+    def _op_Reshape(self, node: NodeProto, a: dict[str, Any]) -> None:
         x = self.vals[node.input[0]]
         t = self._target(node, x, a)
         r = x.roles
@@ -94,11 +99,11 @@ class _ShapeOps(_ConverterBase):
             return self._set(node, self._final(node, x.entries))
         self.fail(node, f"reshapes to {t} in a way no block does.")
 
-    def _flatten_block(self, node, x: _V):
+    def _flatten_block(self, node: NodeProto, x: _V) -> None:
         bid = self.new_block("Flatten", {}, [x.block])
         self._set(node, _V(bid, "vector", ("N", "F")))
 
-    def _op_Flatten(self, node, a):
+    def _op_Flatten(self, node: NodeProto, a: dict[str, Any]) -> None:
         x = self.vals[node.input[0]]
         if a.get("axis", 1) != 1:
             self.fail(node, "flattens from an axis other than 1; the studio keeps the batch axis.")
@@ -108,7 +113,7 @@ class _ShapeOps(_ConverterBase):
             return self._flatten_block(node, x)
         self.fail(node, "flattens data whose axes are stored in an order the studio's Flatten does not use.")
 
-    def _op_Squeeze(self, node, a):
+    def _op_Squeeze(self, node: NodeProto, a: dict[str, Any]) -> None:
         x = self.vals[node.input[0]]
         axes = self.axes_arg(node, a)
         if x.kind == "vector":
@@ -124,10 +129,10 @@ class _ShapeOps(_ConverterBase):
             return self._set(node, self._final(node, x.entries))
         self.fail(node, "removes an axis in a way no block does.")
 
-    def _op_Unsqueeze(self, node, a):
+    def _op_Unsqueeze(self, node: NodeProto, a: dict[str, Any]) -> None:
         self.fail(node, "adds an axis; no block does that.")
 
-    def _op_Gather(self, node, a):
+    def _op_Gather(self, node: NodeProto, a: dict[str, Any]) -> None:
         import numpy as np
 
         data, idx = node.input[0], node.input[1]
@@ -151,7 +156,7 @@ class _ShapeOps(_ConverterBase):
             return self._set(node, _V(bid, "rnn_dir", ("N", "H"), (entry,)))
         self.fail(node, "picks values in a way no block does.")
 
-    def _op_Concat(self, node, a):
+    def _op_Concat(self, node: NodeProto, a: dict[str, Any]) -> None:
         xs = [self.vals.get(i) for i in node.input]
         if any(x is None for x in xs):
             self.fail(node, "joins a layer's output with a constant; the studio joins layers' outputs only.")

@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import OnnxImportError
+
+if TYPE_CHECKING:
+    import numpy as np
+    from onnx import ModelProto, NodeProto
 
 # Operators with a block (or a pattern the blocks cover), and the shape plumbing around them.
 BLOCK_OPS = ("Conv", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "Gemm", "MatMul", "Add",
@@ -22,7 +26,7 @@ _TORCH_FROM_ONNX = {"LSTM": (0, 2, 3, 1), "GRU": (1, 0, 2), "RNN": (0,)}
 _DEFAULT_ACTS = {"LSTM": ["Sigmoid", "Tanh", "Tanh"], "GRU": ["Sigmoid", "Tanh"], "RNN": ["Tanh"]}
 
 
-def read_model(path: str | os.PathLike):
+def read_model(path: str | os.PathLike) -> ModelProto:
     """The ModelProto, or an OnnxImportError saying plainly why the file is not a usable ONNX model."""
     import onnx
     from google.protobuf.message import DecodeError
@@ -60,7 +64,7 @@ def _first_line(e: BaseException) -> str:
     return text.splitlines()[0] if text else type(e).__name__
 
 
-def _attrs(node) -> dict[str, Any]:
+def _attrs(node: NodeProto) -> dict[str, Any]:
     import onnx
 
     return {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
@@ -74,7 +78,7 @@ def _to_str(v: Any) -> Any:
     return v
 
 
-def _constant_value(node):
+def _constant_value(node: NodeProto) -> np.ndarray:
     import numpy as np
     from onnx import numpy_helper
 
@@ -88,7 +92,7 @@ def _constant_value(node):
     raise KeyError("unsupported Constant")
 
 
-def _consts(proto) -> dict[str, Any]:
+def _consts(proto: ModelProto) -> dict[str, Any]:
     """Initializers, Constant nodes and Identity copies of them (the exporter dedups equal tensors)."""
     from onnx import numpy_helper
 

@@ -6,9 +6,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from ..errors import OnnxImportError
+
+if TYPE_CHECKING:
+    from onnx import ModelProto, NodeProto
 
 
 @dataclass
@@ -44,7 +47,9 @@ _STEMS = {"Conv1d": "conv", "Conv2d": "conv", "Input": "input", "Output": "outpu
 
 
 class _ConverterBase:
-    def __init__(self, proto, path: Path, notes: list[str]):
+    """The translation's state and the helpers every operator converter uses."""
+
+    def __init__(self, proto: ModelProto, path: Path, notes: list[str]) -> None:
         self.proto = proto
         self.path = path
         self.notes = notes
@@ -57,7 +62,7 @@ class _ConverterBase:
         self.uses: dict[str, int] = {}
         self.rnn_use: dict[str, str] = {}  # rnn block -> "sequence" | "final"
 
-    def fail(self, node, why: str):
+    def fail(self, node: NodeProto, why: str) -> NoReturn:
         label = f"node '{node.name}' ({node.op_type})" if node.name else f"a {node.op_type} node"
         raise OnnxImportError(f"{label} {why}", where=str(self.path))
 
@@ -70,19 +75,19 @@ class _ConverterBase:
         self.blocks[bid] = _Block(bid, btype, params, list(inputs), dict(weights or {}))
         return bid
 
-    def const(self, name: str, node=None, what: str = "a weight"):
+    def const(self, name: str, node: NodeProto | None = None, what: str = "a weight") -> Any:
         if name not in self.consts:
             self.fail(node, f"needs {what} stored in the file, but it is computed; the studio cannot import that.")
         return self.consts[name]
 
-    def axes_arg(self, node, a: dict) -> list[int] | None:
+    def axes_arg(self, node: NodeProto, a: dict[str, Any]) -> list[int] | None:
         if "axes" in a:
             return [int(x) for x in a["axes"]]
         if len(node.input) > 1 and node.input[1]:
             return [int(x) for x in self.const(node.input[1], node, "its axes").reshape(-1)]
         return None
 
-    def _set(self, node, v: _V, k: int = 0) -> None:
+    def _set(self, node: NodeProto, v: _V, k: int = 0) -> None:
         self.vals[node.output[k]] = v
 
     def _feature_axis(self, x: _V) -> int | None:
@@ -91,7 +96,7 @@ class _ConverterBase:
                 return x.roles.index(r)
         return None
 
-    def _mark_rnn(self, node, bid: str, use: str) -> None:
+    def _mark_rnn(self, node: NodeProto, bid: str, use: str) -> None:
         prev = self.rnn_use.get(bid)
         if prev is not None and prev != use:
             self.fail(node, "uses both the every-step output and the final state of one recurrent layer; a studio "
@@ -99,7 +104,7 @@ class _ConverterBase:
         self.rnn_use[bid] = use
         self.blocks[bid].params["return_sequences"] = use == "sequence"
 
-    def _final(self, node, entries: tuple) -> _V:
+    def _final(self, node: NodeProto, entries: tuple) -> _V:
         """A vector from final states: one direction of a one-way layer, or both of a two-way one."""
         bids = {b for b, _ in entries}
         if len(bids) != 1:

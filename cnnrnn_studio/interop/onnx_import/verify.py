@@ -5,14 +5,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import OnnxImportError
 from .read import _first_line
 
+if TYPE_CHECKING:
+    from onnx import ModelProto
+    from torch import nn
+
+    from ...project import Project
+
 VERIFY_TOLERANCE = 1e-4
 
 
-def _check_state(model, state: dict, path: Path) -> None:
+def _check_state(model: nn.Module, state: dict, path: Path) -> None:
     from ...compile.weights import weight_mismatches
 
     problems = weight_mismatches(model.state_dict(), state)
@@ -35,7 +42,7 @@ def _logical_roles(kind: str) -> tuple:
             "tokens": ("N", "T"), "image_sequence": ("N", "T", "C", "H", "W")}[kind]
 
 
-def _verify(path: Path, proto, project, state: dict, layout: _Layout) -> None:
+def _verify(path: Path, proto: ModelProto, project: Project, state: dict, layout: _Layout) -> None:
     """The rebuilt network must compute what onnxruntime computes on the original file."""
     import warnings as _warnings
 
