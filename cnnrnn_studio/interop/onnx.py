@@ -33,6 +33,7 @@ from ..files import check_target, replace, temp_beside
 from .errors import ExportError
 
 if TYPE_CHECKING:
+    import onnxruntime as ort
     import torch
     from torch import nn
 
@@ -114,6 +115,24 @@ def random_inputs(model: nn.Module, spec: TensorSpec, batch: int, length: int | 
         vocab = min((m.num_embeddings for m in model.modules() if isinstance(m, torch.nn.Embedding)), default=2)
         return torch.randint(0, vocab, (batch, *dims), generator=generator, dtype=torch.int64)
     return torch.randn((batch, *dims), generator=generator)
+
+
+def cpu_session(model: str | bytes) -> ort.InferenceSession:
+    """An onnxruntime session on the CPU for a file path or a serialized model, logging errors only."""
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    opts.log_severity_level = 3
+    return ort.InferenceSession(model, opts, providers=["CPUExecutionProvider"])
+
+
+def eager_output(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """What the model computes on x, without gradients or torch's warnings."""
+    import torch
+
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch's note on even 'same' kernels is not for the person
+        return model(x)
 
 
 def _class_names(project: Project, weights: Any, given: list[str] | None, n_out: int,
@@ -288,7 +307,6 @@ def verify_onnx(path: Path, model: nn.Module, spec: TensorSpec, input_name: str,
     """Check the file and compare onnxruntime with eager torch; ExportError with the numbers if they differ."""
     import numpy as np
     import onnx
-    import onnxruntime as ort
     import torch
 
     try:
@@ -302,19 +320,15 @@ def verify_onnx(path: Path, model: nn.Module, spec: TensorSpec, input_name: str,
     if None in spec.dims and not dims[1].dim_param:
         raise ExportError("the exported file froze the sequence length; it should accept any length.")
 
-    opts = ort.SessionOptions()
-    opts.log_severity_level = 3
     try:
-        session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+        session = cpu_session(str(path))
     except Exception as e:
         raise ExportError(f"onnxruntime cannot load the exported file: {str(e).splitlines()[0]}") from e
     gen = torch.Generator().manual_seed(1)
     worst, shapes = 0.0, []
     for batch, length in zip((2, 3), lengths):
         x = random_inputs(model, spec, batch, length, gen)
-        with torch.no_grad(), warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # torch's note on even 'same' kernels is not for the person
-            ref = model(x)
+        ref = eager_output(model, x)
         refs = [ref.numpy()] + ([torch.softmax(ref, dim=1).numpy()] if probabilities else [])
         try:
             got = session.run(output_names, {input_name: x.numpy()})

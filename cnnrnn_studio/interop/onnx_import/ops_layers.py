@@ -55,9 +55,7 @@ class _LayerOps(_ConverterBase):
 
         xs = [self.vals.get(i) for i in node.input]
         if all(x is not None for x in xs):
-            first = xs[0]
-            if any(x.kind != first.kind or x.roles != first.roles for x in xs) or first.kind not in ("vector", "image", "seq"):
-                self.fail(node, "adds tensors of different kinds or layouts.")
+            first = self._alike(node, xs, "adds")
             bid = self.new_block("Add", {}, [x.block for x in xs])
             return self._set(node, _V(bid, first.kind, first.roles))
         tracked = [i for i in node.input if i in self.vals]

@@ -184,9 +184,7 @@ class _ShapeOps(_ConverterBase):
             xs = merged
             if len(xs) == 1:
                 return self._set(node, xs[0])
-        first = xs[0]
-        if any(x.kind != first.kind or x.roles != first.roles for x in xs) or first.kind not in ("vector", "image", "seq"):
-            self.fail(node, "joins tensors of different kinds or layouts.")
+        first = self._alike(node, xs, "joins")
         if axis % len(first.roles) != self._feature_axis(first):
             self.fail(node, "joins along an axis other than features/channels; the studio's Concat joins there.")
         bid = self.new_block("Concat", {}, [x.block for x in xs])

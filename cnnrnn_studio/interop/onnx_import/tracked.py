@@ -90,6 +90,13 @@ class _ConverterBase:
     def _set(self, node: NodeProto, v: _V, k: int = 0) -> None:
         self.vals[node.output[k]] = v
 
+    def _alike(self, node: NodeProto, xs: list[_V], does: str) -> _V:
+        """The first of xs, once all are layer outputs of one kind stored in one order (Add, Concat)."""
+        first = xs[0]
+        if any(x.kind != first.kind or x.roles != first.roles for x in xs) or first.kind not in ("vector", "image", "seq"):
+            self.fail(node, f"{does} tensors of different kinds or layouts.")
+        return first
+
     def _feature_axis(self, x: _V) -> int | None:
         for r in ("F", "C"):
             if r in x.roles:

@@ -44,13 +44,10 @@ def _logical_roles(kind: str) -> tuple:
 
 def _verify(path: Path, proto: ModelProto, project: Project, state: dict, layout: _Layout) -> None:
     """The rebuilt network must compute what onnxruntime computes on the original file."""
-    import warnings as _warnings
-
     import numpy as np
-    import onnxruntime as ort
     import torch
 
-    from ..onnx import random_inputs, valid_lengths
+    from ..onnx import cpu_session, eager_output, random_inputs, valid_lengths
 
     analysis = project.check()
     model = project.build_model()
@@ -58,10 +55,8 @@ def _verify(path: Path, proto: ModelProto, project: Project, state: dict, layout
     model.eval()
     spec = analysis.input_spec
     lengths = valid_lengths(project.graph, analysis, 2) if None in spec.dims else [None, None]
-    opts = ort.SessionOptions()
-    opts.log_severity_level = 3
     try:
-        session = ort.InferenceSession(proto.SerializeToString(), opts, providers=["CPUExecutionProvider"])
+        session = cpu_session(proto.SerializeToString())
     except Exception as e:
         raise OnnxImportError(f"onnxruntime cannot run this model, so the import cannot be checked: {_first_line(e)}",
                               where=str(path)) from None
@@ -71,9 +66,7 @@ def _verify(path: Path, proto: ModelProto, project: Project, state: dict, layout
     gen = torch.Generator().manual_seed(3)
     for batch, length in zip((layout.batch or 2, layout.batch or 3), lengths):
         x = random_inputs(model, spec, batch, length, gen)
-        with torch.no_grad(), _warnings.catch_warnings():
-            _warnings.simplefilter("ignore")  # torch's note on even 'same' kernels: not for the person
-            ref = model(x).numpy().astype(np.float64)
+        ref = eager_output(model, x).numpy().astype(np.float64)
         feed = x.permute(*perm).numpy()
         if "int32" in in_type:
             feed = feed.astype(np.int32)
