@@ -1,5 +1,5 @@
 """Export and import: verified ONNX, readable PyTorch code, a torchrun (DDP) training folder,
-ONNX import as editable blocks, and safetensors weight files.
+ONNX import as editable blocks, and (from cnnrnn_studio.compile.weights) safetensors weight files.
 
     from cnnrnn_studio.interop import export_onnx, import_onnx, load_weights
     report = export_onnx(project, "model.onnx", weights="runs/run1")

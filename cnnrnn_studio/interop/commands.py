@@ -13,7 +13,7 @@ from pathlib import Path
 from .errors import ExportError, OnnxImportError
 
 
-def add_commands(sub) -> None:
+def add_commands(sub: argparse._SubParsersAction) -> None:
     e = sub.add_parser(
         "export", help="export a network: verified ONNX, readable PyTorch code, a torchrun training folder",
         description="Export a project's network. Give one or more of --onnx, --python, --torchrun-script.")

@@ -12,6 +12,6 @@ class ExportError(StudioError):
 class OnnxImportError(StudioError):
     """An ONNX file that cannot come in as blocks (corrupt, not ONNX, unsupported operators)."""
 
-    def __init__(self, message: str, *, where: str | None = None, unsupported: list[str] | None = None):
+    def __init__(self, message: str, *, where: str | None = None, unsupported: list[str] | None = None) -> None:
         super().__init__(message, where=where)
         self.unsupported = list(unsupported or [])

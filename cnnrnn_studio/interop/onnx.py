@@ -27,10 +27,19 @@ import time
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..files import check_target, replace, temp_beside
 from .errors import ExportError
+
+if TYPE_CHECKING:
+    import onnxruntime as ort
+    import torch
+    from torch import nn
+
+    from ..blocks import TensorSpec
+    from ..graph import Analysis, Graph
+    from ..project import Project
 
 OPSET = 17
 TOLERANCE = 1e-4
@@ -68,7 +77,7 @@ class ExportReport:
                 f"({self.seconds:.1f} s)")
 
 
-def as_project(project: Any):
+def as_project(project: Any) -> Project:
     """A Project from a Project, a path to a project file, or a built-in template's id."""
     from ..project import Project, load_project_or_template
 
@@ -77,7 +86,7 @@ def as_project(project: Any):
     return load_project_or_template(project)
 
 
-def valid_lengths(graph, analysis, count: int = 3) -> list[int]:
+def valid_lengths(graph: Graph, analysis: Analysis, count: int = 3) -> list[int]:
     """Time lengths the network accepts (convolutions and pools need a minimum length)."""
     from ..graph import analyze
 
@@ -96,7 +105,8 @@ def valid_lengths(graph, analysis, count: int = 3) -> list[int]:
         "checked; reduce the kernel sizes or the pooling.")
 
 
-def random_inputs(model, spec, batch: int, length: int | None, generator) -> Any:
+def random_inputs(model: nn.Module, spec: TensorSpec, batch: int, length: int | None,
+                  generator: torch.Generator) -> torch.Tensor:
     """A random input batch for the network: floats, or word ids below every Embedding's vocabulary."""
     import torch
 
@@ -107,7 +117,26 @@ def random_inputs(model, spec, batch: int, length: int | None, generator) -> Any
     return torch.randn((batch, *dims), generator=generator)
 
 
-def _class_names(project, weights, given, n_out: int, warns: list[str]) -> list[str] | None:
+def cpu_session(model: str | bytes) -> ort.InferenceSession:
+    """An onnxruntime session on the CPU for a file path or a serialized model, logging errors only."""
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    opts.log_severity_level = 3
+    return ort.InferenceSession(model, opts, providers=["CPUExecutionProvider"])
+
+
+def eager_output(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """What the model computes on x, without gradients or torch's warnings."""
+    import torch
+
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch's note on even 'same' kernels is not for the person
+        return model(x)
+
+
+def _class_names(project: Project, weights: Any, given: list[str] | None, n_out: int,
+                 warns: list[str]) -> list[str] | None:
     """Class names from the caller, the training run's summary, or the project's dataset."""
     names = given
     if names is None and weights is not None:
@@ -135,7 +164,7 @@ def _class_names(project, weights, given, n_out: int, warns: list[str]) -> list[
     return names
 
 
-def _portable_project(project) -> dict:
+def _portable_project(project: Project) -> dict:
     """The project as stored in the file: the graph and settings, not local data paths."""
     d = project.to_dict()
     if isinstance(d.get("dataset"), dict) and d["dataset"].get("kind") != "builtin":
@@ -143,16 +172,16 @@ def _portable_project(project) -> dict:
     return d
 
 
-def _wrapped(model, probabilities: bool):
+def _wrapped(model: nn.Module, probabilities: bool) -> nn.Module:
     import torch
     from torch import nn
 
     class Exported(nn.Module):
-        def __init__(self, inner: nn.Module):
+        def __init__(self, inner: nn.Module) -> None:
             super().__init__()
             self.inner = inner
 
-        def forward(self, x: torch.Tensor):
+        def forward(self, x: torch.Tensor) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
             y = self.inner(x)
             if probabilities:
                 return y, torch.softmax(y, dim=1)
@@ -272,12 +301,12 @@ def export_onnx(project: Any, path: Any, model: Any = None, weights: Any = None,
                         opset=OPSET, size_bytes=len(data))
 
 
-def verify_onnx(path: Path, model, spec, input_name: str, output_names: list[str], lengths: list[int | None],
-                tolerance: float = TOLERANCE, *, probabilities: bool = False) -> tuple[float, list[tuple[int, ...]]]:
+def verify_onnx(path: Path, model: nn.Module, spec: TensorSpec, input_name: str, output_names: list[str],
+                lengths: list[int | None], tolerance: float = TOLERANCE, *,
+                probabilities: bool = False) -> tuple[float, list[tuple[int, ...]]]:
     """Check the file and compare onnxruntime with eager torch; ExportError with the numbers if they differ."""
     import numpy as np
     import onnx
-    import onnxruntime as ort
     import torch
 
     try:
@@ -291,19 +320,15 @@ def verify_onnx(path: Path, model, spec, input_name: str, output_names: list[str
     if None in spec.dims and not dims[1].dim_param:
         raise ExportError("the exported file froze the sequence length; it should accept any length.")
 
-    opts = ort.SessionOptions()
-    opts.log_severity_level = 3
     try:
-        session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+        session = cpu_session(str(path))
     except Exception as e:
         raise ExportError(f"onnxruntime cannot load the exported file: {str(e).splitlines()[0]}") from e
     gen = torch.Generator().manual_seed(1)
     worst, shapes = 0.0, []
     for batch, length in zip((2, 3), lengths):
         x = random_inputs(model, spec, batch, length, gen)
-        with torch.no_grad(), warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # torch's note on even 'same' kernels is not for the person
-            ref = model(x)
+        ref = eager_output(model, x)
         refs = [ref.numpy()] + ([torch.softmax(ref, dim=1).numpy()] if probabilities else [])
         try:
             got = session.run(output_names, {input_name: x.numpy()})

@@ -20,9 +20,14 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import ExportError
+
+if TYPE_CHECKING:
+    from ..data import Dataset
+    from ..graph import Analysis
+    from ..project import Project
 
 README_SECTION = """\
 ## Training on a cluster
@@ -71,10 +76,10 @@ class TorchrunReport:
                 f"Run it with: cd {self.folder} && torchrun --standalone --nproc-per-node=2 train.py")
 
 
-def _settings(project, analysis) -> dict[str, Any]:
+def _settings(project: Project, analysis: Analysis) -> dict[str, Any]:
     t = project.training or {}
 
-    def pick(names, default, kind):
+    def pick(names: tuple[str, ...], default: Any, kind: tuple[type, ...]) -> Any:
         for n in names:
             v = t.get(n)
             if isinstance(v, kind) and not isinstance(v, bool):
@@ -94,7 +99,7 @@ def _settings(project, analysis) -> dict[str, Any]:
     }
 
 
-def _load_dataset(project):
+def _load_dataset(project: Project) -> Dataset:
     if project.dataset is None:
         raise ExportError("the project has no dataset to train on; choose one in the project first.")
     from ..data import DataError, load_dataset
@@ -107,7 +112,7 @@ def _load_dataset(project):
         raise ExportError(f"the dataset could not be loaded: {e}") from None
 
 
-def _check_fit(dataset, analysis) -> None:
+def _check_fit(dataset: Dataset, analysis: Analysis) -> None:
     spec = analysis.input_spec
     if dataset.kind != spec.kind:
         raise ExportError(f"the dataset holds {dataset.kind.replace('_', ' ')} samples but the network's Input reads "
@@ -123,7 +128,7 @@ def _check_fit(dataset, analysis) -> None:
                           f"but the network has {n_out} outputs.")
 
 
-def dataset_arrays(dataset) -> dict[str, Any]:
+def dataset_arrays(dataset: Dataset) -> dict[str, Any]:
     """The splits as plain numpy arrays (variable lengths stored end to end plus lengths)."""
     import numpy as np
 
@@ -146,7 +151,7 @@ def dataset_arrays(dataset) -> dict[str, Any]:
     return out
 
 
-def _readme(project, settings: dict, class_name: str, variable: bool) -> str:
+def _readme(project: Project, settings: dict, class_name: str, variable: bool) -> str:
     from ..version import __version__
 
     return f"""# {project.name}: distributed training

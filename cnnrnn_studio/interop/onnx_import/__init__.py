@@ -1,0 +1,78 @@
+"""Bring an ONNX model into the studio as editable blocks, with its weights.
+
+Two ways in:
+
+* A file the studio exported carries its project (graph, ids, positions, settings) in the
+  metadata, so it comes back exactly; the weights are read from the ONNX nodes of each block
+  (node names carry the block's module name) and converted back to torch's layout (LSTM/GRU
+  gate order, transposed MatMul weights).
+* Any other model built from supported operators is translated node by node. Each ONNX value
+  is tracked as a studio tensor plus the order its axes are stored in ("roles": N batch,
+  T time, F features, C/H/W image axes), so the transposes torch and other exporters insert
+  around Conv1d and LSTM disappear into the blocks. Shape arithmetic (Shape, Gather, Concat,
+  ConstantOfShape for zero initial states) is followed symbolically; nodes on constants only
+  are folded with onnx's reference evaluator.
+
+Either way the result is verified: the rebuilt network must compute what onnxruntime computes
+on the original file (random inputs), else nothing comes in. Unsupported operators are listed
+by name in one message. Nothing is written here: the caller (CLI, GUI) saves the project.
+
+The modules: read.py opens and checks the file (and holds the operator lists); roundtrip.py
+brings back studio files; convert.py walks a foreign model's nodes, with the converters by
+family in ops_shape.py, ops_layers.py, ops_conv.py and ops_recurrent.py over the state in
+tracked.py; verify.py checks the result against onnxruntime.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import OnnxImportError
+from .convert import _Converter
+from .read import BLOCK_OPS, PLUMBING_OPS, SUPPORTED_OPS, read_model
+from .roundtrip import _import_studio, rnn_weights_to_torch
+from .verify import VERIFY_TOLERANCE, _verify
+
+if TYPE_CHECKING:
+    from ...project import Project
+
+
+def import_onnx(path: str | os.PathLike, *, warnings: list[str] | None = None,
+                verify: bool = True) -> tuple[Project, dict[str, Any]]:
+    """(Project, state_dict) from an ONNX file (the state dict is empty for a network without weights).
+
+    Studio exports come back as the same graph (ids, parameters, positions); other models built
+    from supported operators come in block by block. Notes for the person (layout changes,
+    guessed task) are appended to `warnings` if a list is given. Raises OnnxImportError.
+    """
+    p = Path(path).expanduser()
+    proto = read_model(p)
+    notes: list[str] = [] if warnings is None else warnings
+    meta = {m.key: m.value for m in proto.metadata_props}
+    if meta.get("format") == json.dumps("cnnrnn-studio-onnx") and "project" in meta:
+        try:
+            project, state, layout = _import_studio(proto, meta, p)
+            if verify:
+                _verify(p, proto, project, state, layout)
+            return project, state
+        except OnnxImportError as studio_error:
+            # Changed by another tool since the studio wrote it (renamed or fused nodes)? Then the
+            # operators themselves are the truth; if they cannot come in either, say what went wrong first.
+            try:
+                project, state, layout = _Converter(proto, p, notes).run()
+            except OnnxImportError:
+                raise studio_error from None
+            notes.append("The network stored in the file did not match its operators (was the file changed by "
+                         "another tool?); it was rebuilt from the operators instead.")
+    else:
+        project, state, layout = _Converter(proto, p, notes).run()
+    if verify:
+        _verify(p, proto, project, state, layout)
+    return project, state
+
+
+__all__ = ["import_onnx", "read_model", "rnn_weights_to_torch", "BLOCK_OPS", "PLUMBING_OPS", "SUPPORTED_OPS",
+           "VERIFY_TOLERANCE"]

@@ -1,0 +1,141 @@
+"""Converters for activations, dropout, softmax, Add, dense layers (Gemm, MatMul) and normalisation."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Callable
+
+from .roundtrip import _gemm_weights
+from .tracked import _ConverterBase, _V
+
+if TYPE_CHECKING:
+    from onnx import NodeProto
+
+
+class _LayerOps(_ConverterBase):
+    """Activations, Dropout, Softmax, Add, Gemm and MatMul (Dense), BatchNorm and LayerNorm."""
+
+    def _unary(self, node: NodeProto, btype: str, params: dict | None = None) -> None:
+        x = self.vals[node.input[0]]
+        if x.kind not in ("vector", "image", "seq"):
+            self.fail(node, "is applied to something that is not a layer's output.")
+        bid = self.new_block(btype, params or {}, [x.block])
+        self._set(node, _V(bid, x.kind, x.roles))
+
+    def _op_Relu(self, node: NodeProto, a: dict[str, Any]) -> None:
+        self._unary(node, "ReLU")
+
+    def _op_Tanh(self, node: NodeProto, a: dict[str, Any]) -> None:
+        self._unary(node, "Tanh")
+
+    def _op_Sigmoid(self, node: NodeProto, a: dict[str, Any]) -> None:
+        self._unary(node, "Sigmoid")
+
+    def _op_LeakyRelu(self, node: NodeProto, a: dict[str, Any]) -> None:
+        self._unary(node, "LeakyReLU", {"negative_slope": float(a.get("alpha", 0.01))})
+
+    def _op_Dropout(self, node: NodeProto, a: dict[str, Any]) -> None:
+        ratio = float(a.get("ratio", 0.5))
+        if len(node.input) > 1 and node.input[1]:
+            ratio = float(self.const(node.input[1], node, "a fixed ratio"))
+        if len(node.output) > 1 and node.output[1] and self.uses.get(node.output[1]):
+            self.fail(node, "has its dropout mask used; the studio cannot do that.")
+        self._unary(node, "Dropout", {"p": min(max(ratio, 0.0), 0.99)})
+
+    def _op_Softmax(self, node: NodeProto, a: dict[str, Any]) -> None:
+        x = self.vals[node.input[0]]
+        axis = a.get("axis", -1 if self.opset >= 13 else 1)
+        axis = axis % len(x.roles)
+        if x.kind not in ("vector", "seq", "image") or axis != self._feature_axis(x) \
+                or (x.kind == "vector" and len(x.roles) != 2):
+            self.fail(node, "is not over the features or channels; the studio's Softmax is.")
+        self._unary(node, "Softmax")
+
+    def _op_Add(self, node: NodeProto, a: dict[str, Any]) -> None:
+        import numpy as np
+
+        xs = [self.vals.get(i) for i in node.input]
+        if all(x is not None for x in xs):
+            first = self._alike(node, xs, "adds")
+            bid = self.new_block("Add", {}, [x.block for x in xs])
+            return self._set(node, _V(bid, first.kind, first.roles))
+        tracked = [i for i in node.input if i in self.vals]
+        const = [i for i in node.input if i in self.consts]
+        if len(tracked) == 1 and len(const) == 1:
+            x = self.vals[tracked[0]]
+            b = self.blocks[x.block]
+            c = np.asarray(self.consts[const[0]], dtype=np.float32)
+            if b.open_bias and self.uses.get(tracked[0], 0) == 1 and c.size == b.params["out_features"] \
+                    and c.shape[-1] == c.size:
+                b.params["bias"] = True
+                b.weights["bias"] = c.reshape(-1)
+                b.open_bias = False
+                return self._set(node, x)
+        self.fail(node, "adds a constant to a value; only a Dense layer's bias (MatMul + Add) has a block.")
+
+    def _op_Gemm(self, node: NodeProto, a: dict[str, Any]) -> None:
+        x = self.vals[node.input[0]]
+        if x.kind != "vector" or x.roles != ("N", "F") or a.get("transA", 0):
+            self.fail(node, "multiplies something that is not a batch of vectors.")
+        w = _gemm_weights(node, {n: self.const(n, node) for n in node.input[1:] if n})
+        bid = self.new_block("Dense", {"out_features": int(w["weight"].shape[0]), "bias": "bias" in w}, [x.block], w)
+        self._set(node, _V(bid, "vector", ("N", "F")))
+
+    def _op_MatMul(self, node: NodeProto, a: dict[str, Any]) -> None:
+        import numpy as np
+
+        x = self.vals.get(node.input[0])
+        if x is None or node.input[1] not in self.consts:
+            self.fail(node, "multiplies two computed values; the studio's Dense multiplies by stored weights.")
+        w = np.asarray(self.consts[node.input[1]], dtype=np.float32)
+        if w.ndim != 2 or x.kind not in ("vector", "seq") or x.roles[-1] != "F" or (x.kind == "vector" and len(x.roles) != 2):
+            self.fail(node, "is not a layer over the features (weights [in, out] after the features axis).")
+        bid = self.new_block("Dense", {"out_features": int(w.shape[1]), "bias": False}, [x.block], {"weight": w.T.copy()})
+        self.blocks[bid].open_bias = True
+        self._set(node, _V(bid, x.kind, x.roles))
+
+    def _op_BatchNormalization(self, node: NodeProto, a: dict[str, Any]) -> None:
+        import numpy as np
+
+        x = self.vals[node.input[0]]
+        ok = (x.kind == "vector" and x.roles == ("N", "F")) or (x.kind == "image" and x.roles == ("N", "C", "H", "W")) \
+            or (x.kind == "seq" and x.roles == ("N", "F", "T"))
+        if not ok:
+            self.fail(node, "normalises an axis other than the channels/features.")
+        if a.get("training_mode", 0) or (len(node.output) > 1 and any(self.uses.get(o) for o in node.output[1:] if o)):
+            self.fail(node, "is in training mode; export the model for inference.")
+        w = {k: np.asarray(self.const(node.input[i], node), dtype=np.float32)
+             for i, k in enumerate(("weight", "bias", "running_mean", "running_var"), 1)}
+        params = {"eps": float(a.get("epsilon", 1e-5)), "momentum": round(1.0 - float(a.get("momentum", 0.9)), 6)}
+        bid = self.new_block("BatchNorm", params, [x.block], w)
+        self._set(node, _V(bid, x.kind, x.roles))
+
+    def _op_LayerNormalization(self, node: NodeProto, a: dict[str, Any]) -> None:
+        import numpy as np
+
+        x = self.vals[node.input[0]]
+        axis = a.get("axis", -1) % len(x.roles)
+        ok = (x.kind in ("vector", "seq") and x.roles[-1] == "F" and axis == len(x.roles) - 1 and
+              (x.kind == "seq" or len(x.roles) == 2)) or (x.kind == "image" and x.roles == ("N", "C", "H", "W") and axis == 1)
+        if not ok or len(node.input) < 3 or not node.input[2]:
+            self.fail(node, "normalises other axes than the studio's LayerNorm (features, or a whole image), "
+                            "or has no bias.")
+        w = {"weight": np.asarray(self.const(node.input[1], node), dtype=np.float32),
+             "bias": np.asarray(self.const(node.input[2], node), dtype=np.float32)}
+        bid = self.new_block("LayerNorm", {"eps": float(a.get("epsilon", 1e-5))}, [x.block], w)
+        self._set(node, _V(bid, x.kind, x.roles))
+
+
+# ONNX operator -> its converter, called with the converter, the node and its attributes.
+OPS: dict[str, Callable[..., None]] = {
+    "Relu": _LayerOps._op_Relu,
+    "Tanh": _LayerOps._op_Tanh,
+    "Sigmoid": _LayerOps._op_Sigmoid,
+    "LeakyRelu": _LayerOps._op_LeakyRelu,
+    "Dropout": _LayerOps._op_Dropout,
+    "Softmax": _LayerOps._op_Softmax,
+    "Add": _LayerOps._op_Add,
+    "Gemm": _LayerOps._op_Gemm,
+    "MatMul": _LayerOps._op_MatMul,
+    "BatchNormalization": _LayerOps._op_BatchNormalization,
+    "LayerNormalization": _LayerOps._op_LayerNormalization,
+}

@@ -1,0 +1,207 @@
+"""Converters for the operators that move, reshape, pick and join tracked values (no weights)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Callable
+
+from .tracked import _ConverterBase, _Sym, _V
+
+if TYPE_CHECKING:
+    from onnx import NodeProto
+
+
+class _ShapeOps(_ConverterBase):
+    """Negation, copies, casts, Shape, Transpose, Reshape, Flatten, Squeeze, Gather (and Embedding), Concat."""
+
+    def _op_Neg(self, node: NodeProto, a: dict[str, Any]) -> None:
+        x = self.vals[node.input[0]]
+        if x.kind not in ("vector", "image", "seq"):
+            self.fail(node, "negates something that is not a layer's output.")
+        self._set(node, _V(x.block, x.kind, x.roles, x.entries, not x.neg))
+
+    def _op_Identity(self, node: NodeProto, a: dict[str, Any]) -> None:
+        self._set(node, self.vals[node.input[0]])
+
+    def _op_Cast(self, node: NodeProto, a: dict[str, Any]) -> None:
+        x = self.vals[node.input[0]]
+        if a.get("to") not in (1, 10, 11) or x.kind == "tokens":
+            self.fail(node, "changes the number type; the studio works in float32 only.")
+        self._set(node, x)
+
+    def _op_Shape(self, node: NodeProto, a: dict[str, Any]) -> None:
+        x = self.vals.get(node.input[0])
+        if x is None:
+            self.fail(node, "reads the size of something the studio does not track.")
+        items = [("dim", node.input[0], i) for i in range(len(x.roles))]
+        start, end = a.get("start", 0), a.get("end", len(items))
+        self.syms[node.output[0]] = _Sym(items[start:end])
+
+    def _op_Transpose(self, node: NodeProto, a: dict[str, Any]) -> None:
+        x = self.vals[node.input[0]]
+        perm = a.get("perm") or list(range(len(x.roles)))[::-1]
+        roles = tuple(x.roles[p] for p in perm)
+        ok = {"seq": lambda r: set(r) == {"N", "T", "F"},
+              "image": lambda r: r in (("N", "C", "H", "W"), ("N", "W", "C", "H")),
+              "rnn_y": lambda r: r in (("T", "D", "N", "H"), ("T", "N", "D", "H")),
+              "rnn_h": lambda r: r in (("D", "N", "H"), ("N", "D", "H")),
+              "vector": lambda r: [q for q in r if q != 1] == ["N", "F"]}
+        if x.kind not in ok or not ok[x.kind](roles):
+            self.fail(node, f"reorders the axes ({list(perm)}) in a way no block does.")
+        self._set(node, _V(x.block, x.kind, roles, x.entries))
+
+    def _is_copy(self, item: Any, x: _V, name: str, pos: int) -> bool:
+        if isinstance(item, tuple):
+            _, src, ax = item
+            if src == name and ax == pos:
+                return True
+            other = self.vals.get(src)
+            return other is not None and ax < len(other.roles) and other.roles[ax] == "N" and x.roles[pos] == "N"
+        return False
+
+    def _target(self, node: NodeProto, x: _V, a: dict[str, Any]) -> list:
+        """Reshape's target as 'copy' / -1 / ints."""
+        name = node.input[1]
+        if name in self.consts:
+            items = [int(v) for v in self.consts[name].reshape(-1)]
+        elif name in self.syms:
+            items = list(self.syms[name].items)
+        else:
+            self.fail(node, "reshapes to a size the studio cannot follow.")
+        out = []
+        for pos, it in enumerate(items):
+            if it == 0 and not a.get("allowzero", 0):
+                out.append("copy")
+            elif self._is_copy(it, x, node.input[0], pos):
+                out.append("copy")
+            elif isinstance(it, tuple):
+                self.fail(node, "reshapes to a size the studio cannot follow.")
+            else:
+                out.append(it)
+        return out
+
+    def _op_Reshape(self, node: NodeProto, a: dict[str, Any]) -> None:
+        x = self.vals[node.input[0]]
+        t = self._target(node, x, a)
+        r = x.roles
+        if x.kind == "image" and r == ("N", "C", "H", "W") and (t == ["copy", -1] or (len(t) == 2 and t[0] in ("copy", -1))):
+            return self._flatten_block(node, x)
+        if x.kind == "image" and r == ("N", "W", "C", "H") and len(t) == 3 and t[:2] == ["copy", "copy"]:
+            bid = self.new_block("ToSequence", {}, [x.block])
+            return self._set(node, _V(bid, "seq", ("N", "T", "F")))
+        if x.kind == "vector" and len(t) == 2 and t[0] in ("copy", -1):
+            return self._set(node, _V(x.block, "vector", ("N", "F")))
+        if x.kind == "seq" and r == ("N", "T", "F") and len(t) == 2 and t[0] == "copy":
+            return self._flatten_block(node, x)
+        if x.kind == "rnn_y" and r == ("T", "N", "D", "H") and len(t) == 3 and t[:2] == ["copy", "copy"]:
+            self._mark_rnn(node, x.block, "sequence")
+            return self._set(node, _V(x.block, "seq", ("T", "N", "F")))
+        if x.kind == "rnn_h" and r == ("N", "D", "H") and len(t) == 2 and t[0] == "copy":
+            return self._set(node, self._final(node, x.entries))
+        self.fail(node, f"reshapes to {t} in a way no block does.")
+
+    def _flatten_block(self, node: NodeProto, x: _V) -> None:
+        bid = self.new_block("Flatten", {}, [x.block])
+        self._set(node, _V(bid, "vector", ("N", "F")))
+
+    def _op_Flatten(self, node: NodeProto, a: dict[str, Any]) -> None:
+        x = self.vals[node.input[0]]
+        if a.get("axis", 1) != 1:
+            self.fail(node, "flattens from an axis other than 1; the studio keeps the batch axis.")
+        if x.kind == "vector":
+            return self._set(node, _V(x.block, "vector", ("N", "F")))
+        if (x.kind == "image" and x.roles == ("N", "C", "H", "W")) or (x.kind == "seq" and x.roles == ("N", "T", "F")):
+            return self._flatten_block(node, x)
+        self.fail(node, "flattens data whose axes are stored in an order the studio's Flatten does not use.")
+
+    def _op_Squeeze(self, node: NodeProto, a: dict[str, Any]) -> None:
+        x = self.vals[node.input[0]]
+        axes = self.axes_arg(node, a)
+        if x.kind == "vector":
+            axes = [i for i, q in enumerate(x.roles) if q == 1] if axes is None else [q % len(x.roles) for q in axes]
+            if any(x.roles[i] != 1 for i in axes):
+                self.fail(node, "removes an axis that is not of size 1.")
+            return self._set(node, _V(x.block, "vector", tuple(q for i, q in enumerate(x.roles) if i not in axes)))
+        if x.kind == "rnn_y" and x.roles == ("T", "D", "N", "H") and axes == [1] \
+                and not self.blocks[x.block].params["bidirectional"]:
+            self._mark_rnn(node, x.block, "sequence")
+            return self._set(node, _V(x.block, "seq", ("T", "N", "F")))
+        if x.kind == "rnn_h" and x.roles == ("D", "N", "H") and axes == [0] and len(x.entries) == 1:
+            return self._set(node, self._final(node, x.entries))
+        self.fail(node, "removes an axis in a way no block does.")
+
+    def _op_Unsqueeze(self, node: NodeProto, a: dict[str, Any]) -> None:
+        self.fail(node, "adds an axis; no block does that.")
+
+    def _op_Gather(self, node: NodeProto, a: dict[str, Any]) -> None:
+        import numpy as np
+
+        data, idx = node.input[0], node.input[1]
+        if data in self.consts and idx in self.vals and self.vals[idx].kind == "tokens":
+            w = np.asarray(self.consts[data], dtype=np.float32)
+            if w.ndim != 2 or a.get("axis", 0) != 0:
+                self.fail(node, "looks up rows of a table that is not 2-D; an Embedding's table is.")
+            x = self.vals[idx]
+            bid = self.new_block("Embedding", {"num_embeddings": int(w.shape[0]), "embedding_dim": int(w.shape[1])},
+                                 [x.block], {"weight": w})
+            return self._set(node, _V(bid, "seq", x.roles + ("F",)))
+        x = self.vals.get(data)
+        if x is not None and x.kind == "rnn_h" and x.roles == ("D", "N", "H") and a.get("axis", 0) == 0:
+            i = np.asarray(self.const(idx, node, "a fixed index"))
+            if i.ndim != 0:
+                self.fail(node, "picks several final states at once; the studio picks the last layer's.")
+            entry = x.entries[int(i)]
+            bid, d = entry
+            if not self.blocks[bid].params["bidirectional"]:
+                return self._set(node, self._final(node, (entry,)))
+            return self._set(node, _V(bid, "rnn_dir", ("N", "H"), (entry,)))
+        self.fail(node, "picks values in a way no block does.")
+
+    def _op_Concat(self, node: NodeProto, a: dict[str, Any]) -> None:
+        xs = [self.vals.get(i) for i in node.input]
+        if any(x is None for x in xs):
+            self.fail(node, "joins a layer's output with a constant; the studio joins layers' outputs only.")
+        axis = a.get("axis", 0)
+        if all(x.kind == "rnn_h" for x in xs) and axis == 0:
+            entries = tuple(e for x in xs for e in x.entries)
+            return self._set(node, _V(xs[-1].block, "rnn_h", ("D", "N", "H"), entries))
+        if any(x.kind == "rnn_dir" for x in xs):
+            # torch's cat(h[-2], h[-1]) for a two-way layer, possibly merged with a following Concat
+            merged: list[_V] = []
+            k = 0
+            while k < len(xs):
+                x = xs[k]
+                if x.kind == "rnn_dir":
+                    run = [x]
+                    while k + len(run) < len(xs) and xs[k + len(run)].kind == "rnn_dir" and len(run) < 2:
+                        run.append(xs[k + len(run)])
+                    merged.append(self._final(node, tuple(r.entries[0] for r in run)))
+                    k += len(run)
+                else:
+                    merged.append(x)
+                    k += 1
+            if axis % 2 != 1:
+                self.fail(node, "joins final states along an axis other than the features.")
+            xs = merged
+            if len(xs) == 1:
+                return self._set(node, xs[0])
+        first = self._alike(node, xs, "joins")
+        if axis % len(first.roles) != self._feature_axis(first):
+            self.fail(node, "joins along an axis other than features/channels; the studio's Concat joins there.")
+        bid = self.new_block("Concat", {}, [x.block for x in xs])
+        self._set(node, _V(bid, first.kind, first.roles))
+
+
+# ONNX operator -> its converter, called with the converter, the node and its attributes.
+OPS: dict[str, Callable[..., None]] = {
+    "Neg": _ShapeOps._op_Neg,
+    "Identity": _ShapeOps._op_Identity,
+    "Cast": _ShapeOps._op_Cast,
+    "Shape": _ShapeOps._op_Shape,
+    "Transpose": _ShapeOps._op_Transpose,
+    "Reshape": _ShapeOps._op_Reshape,
+    "Flatten": _ShapeOps._op_Flatten,
+    "Squeeze": _ShapeOps._op_Squeeze,
+    "Unsqueeze": _ShapeOps._op_Unsqueeze,
+    "Gather": _ShapeOps._op_Gather,
+    "Concat": _ShapeOps._op_Concat,
+}

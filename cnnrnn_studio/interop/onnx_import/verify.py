@@ -1,0 +1,87 @@
+"""Checking an import: the weights must fit the rebuilt network, and the network must compute
+what onnxruntime computes on the original file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..errors import OnnxImportError
+from .read import _first_line
+
+if TYPE_CHECKING:
+    from onnx import ModelProto
+    from torch import nn
+
+    from ...project import Project
+
+VERIFY_TOLERANCE = 1e-4
+
+
+def _check_state(model: nn.Module, state: dict, path: Path) -> None:
+    from ...compile.weights import weight_mismatches
+
+    problems = weight_mismatches(model.state_dict(), state)
+    if problems:
+        raise OnnxImportError("the weights in the file do not match the network it describes:\n  - "
+                              + "\n  - ".join(problems), where=str(path))
+
+
+@dataclass
+class _Layout:
+    roles: tuple             # physical roles of the ONNX input, e.g. ("N", "F", "T")
+    input_name: str
+    output_name: str
+    out_roles: tuple = ("N", "F")  # not read; kept while _import_studio passes it
+    batch: int | None = None  # a fixed batch size in the original file
+
+
+def _logical_roles(kind: str) -> tuple:
+    return {"vector": ("N", "F"), "image": ("N", "C", "H", "W"), "sequence": ("N", "T", "F"),
+            "tokens": ("N", "T"), "image_sequence": ("N", "T", "C", "H", "W")}[kind]
+
+
+def _verify(path: Path, proto: ModelProto, project: Project, state: dict, layout: _Layout) -> None:
+    """The rebuilt network must compute what onnxruntime computes on the original file."""
+    import numpy as np
+    import torch
+
+    from ..onnx import cpu_session, eager_output, random_inputs, valid_lengths
+
+    analysis = project.check()
+    model = project.build_model()
+    model.load_state_dict(state, strict=True)
+    model.eval()
+    spec = analysis.input_spec
+    lengths = valid_lengths(project.graph, analysis, 2) if None in spec.dims else [None, None]
+    try:
+        session = cpu_session(proto.SerializeToString())
+    except Exception as e:
+        raise OnnxImportError(f"onnxruntime cannot run this model, so the import cannot be checked: {_first_line(e)}",
+                              where=str(path)) from None
+    in_type = session.get_inputs()[0].type
+    logical = _logical_roles(spec.kind)
+    perm = [logical.index(r) for r in layout.roles]
+    gen = torch.Generator().manual_seed(3)
+    for batch, length in zip((layout.batch or 2, layout.batch or 3), lengths):
+        x = random_inputs(model, spec, batch, length, gen)
+        ref = eager_output(model, x).numpy().astype(np.float64)
+        feed = x.permute(*perm).numpy()
+        if "int32" in in_type:
+            feed = feed.astype(np.int32)
+        elif "double" in in_type:
+            feed = feed.astype(np.float64)
+        elif "float16" in in_type:
+            feed = feed.astype(np.float16)
+        try:
+            got = session.run([layout.output_name], {layout.input_name: feed})[0]
+        except Exception as e:
+            raise OnnxImportError(f"onnxruntime failed on a test input: {_first_line(e)}", where=str(path)) from None
+        got = np.asarray(got, dtype=np.float64).reshape(ref.shape)
+        diff = float(np.max(np.abs(got - ref))) if ref.size else 0.0
+        scale = 1.0 + float(np.max(np.abs(ref))) if ref.size else 1.0
+        if not diff <= VERIFY_TOLERANCE * scale:
+            raise OnnxImportError(
+                f"the imported network does not compute what the ONNX model computes (largest difference "
+                f"{diff:.3g} on an input of shape {list(x.shape)}), so it was not imported.", where=str(path))
