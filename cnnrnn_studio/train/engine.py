@@ -3,8 +3,8 @@
 Why it looks the way it does:
 - Data already in memory is sliced by a shuffled index (no DataLoader: for in-memory tensors it
   is slower, and worker processes misbehave in frozen apps); data/batching.py cuts the batches and
-  counts them by the same rule. On CUDA the whole dataset moves to
-  the GPU once when it fits; otherwise each batch is copied from pinned memory.
+  counts them by the same rule. On CUDA the whole dataset moves to the GPU once when it fits;
+  otherwise each batch is copied from pinned memory.
 - The host never waits for the device inside the loop: batch losses stay as device tensors and
   are converted together, at most ~20 times per second and at the epoch's end.
 - Seeded: torch.manual_seed before the model is built, plus a dedicated torch.Generator for the
@@ -211,10 +211,10 @@ class _Emitter:
 class Trainer:
     """One training run. ``run()`` returns a Run or raises a StudioError after emitting Failed.
 
-    ``_run`` names the steps in order: load and check, place the model and the data on the
-    device, make the optimizer, open the run folder, the epoch loop, the end. The loop reports each
-    finished epoch to its observers (the run folder writer, early stopping when it is on), and any
-    of them can end the run.
+    ``_run`` names the steps in order: load and check, choose the device, open the run folder,
+    place the model and the data on the device, mixed precision, optimizer and scheduler, the
+    epoch loop, the end. The loop reports each finished epoch to its observers (the run folder
+    writer; early stopping when it is on), and any of them can end the run.
     """
 
     def __init__(self, project: Project, config: TrainConfig, *, dataset: Dataset | None = None,
