@@ -29,15 +29,39 @@ def length_buckets(split: DataSplit) -> dict[int, list[int]]:
     return dict(sorted(buckets.items()))
 
 
-def _batch_index_lists(
-    split: DataSplit, batch_size: int, shuffle: bool, generator: torch.Generator | None
+def _merge_single_last(parts: list[torch.Tensor]) -> list[torch.Tensor]:
+    # A last batch of one sample breaks BatchNorm in training mode; fold it into the previous one.
+    if len(parts) > 1 and len(parts[-1]) == 1:
+        import torch
+
+        parts[-2:] = [torch.cat(parts[-2:])]
+    return parts
+
+
+def batch_indices(
+    split: DataSplit,
+    batch_size: int,
+    shuffle: bool = False,
+    generator: torch.Generator | None = None,
+    *,
+    merge_single_last: bool = False,
 ) -> list[torch.Tensor]:
+    """The sample indices of every batch of one pass, in the order they are used.
+
+    ``merge_single_last`` (what training uses): a tensor split whose last batch would hold one
+    sample folds it into the batch before, which then holds ``batch_size + 1``. A list split's
+    length buckets are cut as they are, with or without it.
+    """
     import torch  # torch loads on first use: listing datasets must not pull it in (GUI start-up)
 
+    _check_batch_size(batch_size)
     n = len(split)
     if not isinstance(split.x, list):
+        if not n:
+            return []
         order = torch.randperm(n, generator=generator) if shuffle else torch.arange(n)
-        return list(torch.split(order, batch_size)) if n else []
+        parts = list(torch.split(order, batch_size))
+        return _merge_single_last(parts) if merge_single_last else parts
     batches: list[torch.Tensor] = []
     for members in length_buckets(split).values():
         idx = torch.tensor(members, dtype=torch.int64)
@@ -50,12 +74,16 @@ def _batch_index_lists(
     return batches
 
 
-def count_batches(split: DataSplit, batch_size: int) -> int:
-    """How many batches ``iter_batches`` yields (for progress bars); independent of shuffling."""
+def count_batches(split: DataSplit, batch_size: int, *, merge_single_last: bool = False) -> int:
+    """How many batches ``batch_indices`` / ``iter_batches`` cut with the same arguments (for
+    progress bars), without cutting them; independent of shuffling."""
     _check_batch_size(batch_size)
-    if not isinstance(split.x, list):
-        return -(-len(split) // batch_size)
-    return sum(-(-len(m) // batch_size) for m in length_buckets(split).values())
+    if isinstance(split.x, list):
+        return sum(-(-len(m) // batch_size) for m in length_buckets(split).values())
+    n = len(split)
+    k = -(-n // batch_size)
+    last = n - (k - 1) * batch_size
+    return k - 1 if merge_single_last and k > 1 and last == 1 else k
 
 
 def iter_batches(
@@ -63,17 +91,18 @@ def iter_batches(
     batch_size: int,
     shuffle: bool = False,
     generator: torch.Generator | None = None,
+    *,
+    merge_single_last: bool = False,
 ) -> Iterator[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
     """Yield ``(x_batch, y_batch, index_tensor)``; each sample appears exactly once per pass.
 
     ``index_tensor`` (int64) holds the positions of the batch's samples in the split, so
     predictions can be put back in order. With ``shuffle`` the order comes from ``generator``
-    (same generator state, same batches).
+    (same generator state, same batches). ``merge_single_last``: see ``batch_indices``.
     """
     import torch  # torch loads on first use: listing datasets must not pull it in (GUI start-up)
 
-    _check_batch_size(batch_size)
-    for idx in _batch_index_lists(split, batch_size, shuffle, generator):
+    for idx in batch_indices(split, batch_size, shuffle, generator, merge_single_last=merge_single_last):
         if isinstance(split.x, list):
             x_batch = torch.stack([split.x[int(i)] for i in idx])
         else:

@@ -144,7 +144,7 @@ def outputs_wanted(dataset: Any) -> int:
 def last_dense(graph: Graph, output_id: str) -> str | None:
     """The Dense that decides how many numbers reach the Output (looking past ReLU, Dropout ...):
     the block the data-fit check names, when it is a Dense."""
-    from ..project.fit import size_source
+    from .fit import size_source
 
     src = size_source(graph, output_id)
     return src[0] if src is not None and src[1] == "Dense" else None
@@ -170,7 +170,7 @@ def adapt(project: Project, dataset: Any) -> list[str]:
                     else f"{want} number{'s' if want != 1 else ''} to predict")
             changes.append(f"the last Dense '{dense}' gives {what}")
     if dataset.kind == "tokens":
-        from ..project.fit import vocab_size
+        from .fit import vocab_size
 
         vocab = vocab_size(dataset)
         for eid in g.of_type("Embedding"):
@@ -181,7 +181,7 @@ def adapt(project: Project, dataset: Any) -> list[str]:
 
 def _problems(project: Project, dataset: Any) -> list[str]:
     """Network check and dataset-fit check, as plain sentences (empty = ready to train)."""
-    from ..project.fit import fit_problems
+    from .fit import fit_problems
 
     a = project.analyze()
     if not a.ok:

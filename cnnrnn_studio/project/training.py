@@ -29,7 +29,7 @@ ALIASES = {"lr": "learning_rate", "patience": "early_stopping_patience", "amp": 
 class ConfigError(StudioError):
     """A training setting with a wrong name or value; `key` is the setting's name."""
 
-    def __init__(self, message: str, key: str | None = None):
+    def __init__(self, message: str, key: str | None = None) -> None:
         super().__init__(message)
         self.key = key
 
@@ -41,7 +41,7 @@ def _is_number(v: Any) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
 
 
-def _whole(minimum: int, words: str):
+def _whole(minimum: int, words: str) -> Callable[[str, Any], int]:
     def check(name: str, v: Any) -> int:
         if isinstance(v, float) and v.is_integer():
             v = int(v)
@@ -51,8 +51,8 @@ def _whole(minimum: int, words: str):
     return check
 
 
-def _optional(check):
-    def inner(name: str, v: Any):
+def _optional(check: Callable[[str, Any], Any]) -> Callable[[str, Any], Any]:
+    def inner(name: str, v: Any) -> Any:
         return None if v is None else check(name, v)
     return inner
 
@@ -83,7 +83,7 @@ def _fraction(name: str, v: Any) -> float:
     return float(v)
 
 
-def _choice(options: tuple[str, ...]):
+def _choice(options: tuple[str, ...]) -> Callable[[str, Any], str]:
     def check(name: str, v: Any) -> str:
         text = v.strip().lower() if isinstance(v, str) else v
         if text not in options:

@@ -14,7 +14,7 @@ import sys as _sys
 import types as _types
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any, Iterable
 
 from . import events
 from ..project.training import ConfigError, TrainConfig
@@ -24,10 +24,15 @@ from .events import (BatchProgress, EpochDone, EpochStarted, Failed, Finished, P
                      RunStarted)
 from .runs import Run, RunError, RunInfo, delete_run, list_runs, load_run
 
+if TYPE_CHECKING:
+    from ..data import Dataset
+    from ..project import Project
+    from .events import Listener
 
-def train(project: Any, *, epochs: int | None = None, device: str | None = None,
-          out: str | os.PathLike | None = None, listener=None, control: TrainControl | None = None,
-          dataset=None, **overrides: Any) -> Run:
+
+def train(project: Project | str | os.PathLike, *, epochs: int | None = None, device: str | None = None,
+          out: str | os.PathLike | None = None, listener: Listener | Iterable[Listener] | None = None,
+          control: TrainControl | None = None, dataset: Dataset | None = None, **overrides: Any) -> Run:
     """Train a project and return its Run (folder, metrics, model in eval mode, summary, evaluation).
 
     ``project``: a Project or the path of a project file. ``epochs``, ``device`` and ``overrides``
@@ -54,7 +59,7 @@ def train(project: Any, *, epochs: int | None = None, device: str | None = None,
     return Trainer(project, config, dataset=dataset, out=out, listener=listener, control=control).run()
 
 
-def dataset_fit_problems(project) -> list[str]:
+def dataset_fit_problems(project: Project) -> list[str]:
     """Plain sentences for every way the project's dataset does not fit its network."""
     from ..project.fit import dataset_fit_problems as _fit
 

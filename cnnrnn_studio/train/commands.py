@@ -12,11 +12,16 @@ import math
 import signal
 import sys
 import threading
-from typing import Any
+from types import FrameType
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..project import Project
+    from .control import TrainControl
+    from .events import Event
 
 
-
-def add_commands(subparsers) -> None:
+def add_commands(subparsers: argparse._SubParsersAction) -> None:
     t = subparsers.add_parser(
         "train", help="train a project and save the run (weights, metrics, evaluation)",
         description="Train a project on its dataset. The run is saved in <project folder>/runs/ "
@@ -38,7 +43,7 @@ def add_commands(subparsers) -> None:
     e.set_defaults(func=cmd_evaluate)
 
 
-def _load(project_arg: str):
+def _load(project_arg: str) -> Project:
     from ..project import load_project_or_template
 
     return load_project_or_template(project_arg)
@@ -65,7 +70,7 @@ class _HumanPrinter:
     def __init__(self) -> None:
         self.bar = None
 
-    def __call__(self, e) -> None:
+    def __call__(self, e: Event) -> None:
         from tqdm import tqdm
 
         from . import events as ev
@@ -109,7 +114,7 @@ class _HumanPrinter:
 
 
 class _JsonPrinter:
-    def __call__(self, e) -> None:
+    def __call__(self, e: Event) -> None:
         from . import events as ev
 
         if isinstance(e, ev.EpochDone):
@@ -126,12 +131,12 @@ class _JsonPrinter:
             print(json.dumps({k: _clean(v) for k, v in row.items()}), flush=True)
 
 
-def _install_stop_on_ctrl_c(control) -> Any:
+def _install_stop_on_ctrl_c(control: TrainControl) -> Any:
     """First Ctrl+C: stop after the current batch (keep what is done). Second: interrupt at once."""
     if threading.current_thread() is not threading.main_thread():
         return None
 
-    def handler(signum, frame):
+    def handler(signum: int, frame: FrameType | None) -> None:
         if control.stop_requested:
             raise KeyboardInterrupt
         control.stop()

@@ -2,8 +2,9 @@
 
 Why it looks the way it does:
 - Data already in memory is sliced by a shuffled index (no DataLoader: for in-memory tensors it
-  is slower, and worker processes misbehave in frozen apps). On CUDA the whole dataset moves to
-  the GPU once when it fits; otherwise each batch is copied from pinned memory.
+  is slower, and worker processes misbehave in frozen apps); data/batching.py cuts the batches and
+  counts them by the same rule. On CUDA the whole dataset moves to the GPU once when it fits;
+  otherwise each batch is copied from pinned memory.
 - The host never waits for the device inside the loop: batch losses stay as device tensors and
   are converted together, at most ~20 times per second and at the epoch's end.
 - Seeded: torch.manual_seed before the model is built, plus a dedicated torch.Generator for the
@@ -14,25 +15,31 @@ from __future__ import annotations
 
 import gc
 import math
+import os
 import platform
 import sys
 import time
 from contextlib import contextmanager
-from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 import torch
 from torch import nn
 
+from ..data.batching import batch_indices, count_batches, iter_batches
 from ..errors import StudioError
 from . import events as ev
 from . import threads, time_gradients
 from ..project.training import TrainConfig
 from .control import TrainControl
 from .evaluate import EVAL_BATCH, evaluate, predict_split
-from .runs import (RUN_FORMAT, RUN_VERSION, Run, make_run_dir, save_weights, write_json, write_metrics,
-                   load_weights)
+from .events import Listener
+from .observers import EarlyStopping, EpochObserver, EpochResult, RunFolderWriter, now_text
+from .runs import Run, load_weights
+
+if TYPE_CHECKING:
+    from ..data import DataSplit, Dataset
+    from ..project import Project
 
 EMIT_INTERVAL = 0.05  # seconds between BatchProgress events (~20 per second)
 _clock = time.perf_counter  # one name, so a test can drive the throttling with a fake clock
@@ -42,14 +49,14 @@ GPU_DATA_SHARE = 0.4  # move the data to the GPU when it takes at most this shar
 class TrainingFailed(StudioError):
     """The run stopped because of a problem (diverged, out of memory, ...); its folder keeps the last good epoch."""
 
-    def __init__(self, message: str, *, epoch: int | None = None, run_dir: Path | None = None):
+    def __init__(self, message: str, *, epoch: int | None = None, run_dir: Path | None = None) -> None:
         super().__init__(message)
         self.epoch = epoch
         self.run_dir = run_dir
 
 
 class _Diverged(Exception):
-    def __init__(self, epoch: int, what: str):
+    def __init__(self, epoch: int, what: str) -> None:
         self.epoch, self.what = epoch, what
 
 
@@ -105,12 +112,12 @@ def _cpu_model() -> str:
 
 
 # --- data on the device ---------------------------------------------------------------------------
-def _split_bytes(split) -> int:
+def _split_bytes(split: DataSplit) -> int:
     xs = split.x if isinstance(split.x, list) else [split.x]
     return sum(t.numel() * t.element_size() for t in xs) + split.y.numel() * split.y.element_size()
 
 
-def _to_device(split, device: torch.device, regression: bool):
+def _to_device(split: DataSplit, device: torch.device, regression: bool) -> DataSplit:
     from ..data import DataSplit
 
     y = split.y.float().reshape(len(split.y), -1) if regression else split.y
@@ -119,7 +126,7 @@ def _to_device(split, device: torch.device, regression: bool):
     return DataSplit(split.x.to(device), y.to(device))
 
 
-def _pinned(split, regression: bool):
+def _pinned(split: DataSplit, regression: bool) -> DataSplit:
     from ..data import DataSplit
 
     y = split.y.float().reshape(len(split.y), -1) if regression else split.y
@@ -127,28 +134,9 @@ def _pinned(split, regression: bool):
     return DataSplit(x, y.pin_memory())
 
 
-def _batch_indices(n: int, batch_size: int, generator: torch.Generator) -> list[torch.Tensor]:
-    order = torch.randperm(n, generator=generator)
-    parts = list(torch.split(order, batch_size))
-    # A last batch of one sample breaks BatchNorm in training mode; fold it into the previous one.
-    if len(parts) > 1 and len(parts[-1]) == 1:
-        parts[-2:] = [torch.cat(parts[-2:])]
-    return parts
-
-
-def count_batches(split, batch_size: int) -> int:
-    n = len(split)
-    if isinstance(split.x, list):
-        sizes: dict[int, int] = {}
-        for length in split.lengths():
-            sizes[length] = sizes.get(length, 0) + 1
-        return sum(-(-c // batch_size) for c in sizes.values())
-    k = -(-n // batch_size)
-    return k - 1 if k > 1 and n % batch_size == 1 else k
-
-
 # --- the pieces the loop uses ---------------------------------------------------------------------
-def make_optimizer(cfg: TrainConfig, params, device: torch.device | None = None) -> torch.optim.Optimizer:
+def make_optimizer(cfg: TrainConfig, params: Iterable[nn.Parameter],
+                   device: torch.device | None = None) -> torch.optim.Optimizer:
     """Adam / AdamW / SGD. On CPU and CUDA the fused kernels are used: one kernel for every
     parameter instead of a handful of small ops per parameter (the digits_cnn benchmark ran 3-25 %
     faster on CPU); where they are not supported the ordinary implementation is used."""
@@ -167,7 +155,9 @@ def make_optimizer(cfg: TrainConfig, params, device: torch.device | None = None)
     return cls(params, lr=cfg.learning_rate, **kw)
 
 
-def make_scheduler(cfg: TrainConfig, opt: torch.optim.Optimizer):
+def make_scheduler(cfg: TrainConfig, opt: torch.optim.Optimizer
+                   ) -> torch.optim.lr_scheduler.LRScheduler | torch.optim.lr_scheduler.ReduceLROnPlateau | None:
+    """The learning-rate schedule the settings ask for (a torch scheduler), or None."""
     if cfg.scheduler == "step":
         return torch.optim.lr_scheduler.StepLR(opt, step_size=cfg.step_size, gamma=0.1)
     if cfg.scheduler == "cosine":
@@ -190,18 +180,10 @@ def _threads(n: int | None) -> Iterator[None]:
         torch.set_num_threads(old)
 
 
-def _now() -> str:
-    return datetime.now().astimezone().isoformat(timespec="seconds")
-
-
-def _round(v: float | None, digits: int = 6) -> float | None:
-    return None if v is None else float(f"{v:.{digits}g}")
-
-
 class _Emitter:
     """Calls the listener(s); a listener's own exception ends the run as a failure (never silently)."""
 
-    def __init__(self, listener):
+    def __init__(self, listener: Listener | Iterable[Listener] | None) -> None:
         if listener is None:
             self.listeners: list[Callable] = []
         elif callable(listener):
@@ -227,22 +209,29 @@ class _Emitter:
 
 # --- the run --------------------------------------------------------------------------------------
 class Trainer:
-    """One training run. ``run()`` returns a Run or raises a StudioError after emitting Failed."""
+    """One training run. ``run()`` returns a Run or raises a StudioError after emitting Failed.
 
-    def __init__(self, project, config: TrainConfig, *, dataset=None, out=None, listener=None,
-                 control: TrainControl | None = None):
+    ``_run`` names the steps in order: load and check, choose the device, open the run folder,
+    place the model and the data on the device, mixed precision, optimizer and scheduler, the
+    epoch loop, the end. The loop reports each finished epoch to its observers (the run folder
+    writer; early stopping when it is on), and any of them can end the run.
+    """
+
+    def __init__(self, project: Project, config: TrainConfig, *, dataset: Dataset | None = None,
+                 out: str | os.PathLike | None = None, listener: Listener | Iterable[Listener] | None = None,
+                 control: TrainControl | None = None) -> None:
         self.project = project
         self.cfg = config
         self.dataset = dataset
         self.out = out
         self.emit = _Emitter(listener)
         self.control = control or TrainControl()
-        self.run_dir: Path | None = None
+        self.folder: RunFolderWriter | None = None   # set once the run folder exists
         self.epoch = 0                 # the epoch in progress (0 before the first)
-        self.rows: list[dict] = []     # metrics.csv rows of finished epochs
-        self.saved_epoch = 0           # the epoch whose weights are on disk
-        self.weights_which = "last"
-        self.summary: dict[str, Any] = {}
+
+    @property
+    def run_dir(self) -> Path | None:
+        return self.folder.run_dir if self.folder is not None else None
 
     # The outer shell: every way out emits exactly one Finished or Failed.
     def run(self) -> Run:
@@ -279,8 +268,8 @@ class Trainer:
         raise AssertionError("unreachable")
 
     def _kept(self) -> str:
-        if self.saved_epoch:
-            return f"The weights of epoch {self.saved_epoch} are kept in the run folder."
+        if self.folder is not None and self.folder.saved_epoch:
+            return f"The weights of epoch {self.folder.saved_epoch} are kept in the run folder."
         return "No epoch finished; the run folder keeps the starting weights."
 
     def _free_memory(self) -> None:
@@ -292,15 +281,9 @@ class Trainer:
             torch.cuda.empty_cache()
 
     def _fail(self, message: str, epoch: int | None, cause: BaseException | None = None,
-              original: StudioError | None = None, reraise: bool = True):
-        if self.run_dir is not None:
-            try:
-                self.summary.update(status="failed", failed=message, failed_epoch=epoch, finished=_now(),
-                                    epochs_run=len(self.rows),
-                                    weights={"epoch": self.saved_epoch, "which": self.weights_which})
-                write_json(self.run_dir / "summary.json", self.summary)
-            except Exception:
-                pass
+              original: StudioError | None = None, reraise: bool = True) -> None:
+        if self.folder is not None:
+            self.folder.failed(message, epoch)
         self.emit.quietly(ev.Failed(message=message, epoch=epoch, run_dir=self.run_dir))
         if not reraise:
             return
@@ -311,37 +294,63 @@ class Trainer:
             raise err from cause
         raise err
 
-    # --- setting up -----------------------------------------------------------------------------
+    # --- the steps, in order --------------------------------------------------------------------
     def _run(self) -> Run:
-        cfg, project = self.cfg, self.project
-        analysis = project.check()
+        cfg = self.cfg
+        analysis, ds = self._load_and_check()
+        self.task = analysis.task or ds.task
+        self.regression = self.task == "regression"
+        self._choose_device()
+        self.folder = RunFolderWriter(self.project, self.out)
+        self._place_model_and_data(ds)
+        self._pick_time_probe(analysis.input_spec)
+        amp_dtype = self._set_up_precision(ds.is_variable_length)
+        self.opt = make_optimizer(cfg, self.model.parameters(), self.device)
+        self.sched = make_scheduler(cfg, self.opt)
+        self.loss_fn: nn.Module = nn.MSELoss() if self.regression else nn.CrossEntropyLoss()
+        self.batches = count_batches(ds.train, cfg.batch_size, merge_single_last=True)
+        self._prepare_epoch_figures(ds)
+
+        self.folder.run_started(self._describe(ds, amp_dtype), self.model)
+        summary = self.folder.summary
+        self.emit(ev.RunStarted(run_dir=self.folder.run_dir, epochs=cfg.epochs, batches_per_epoch=self.batches,
+                                device=str(self.device), device_name=summary["device_name"],
+                                n_train=summary["n_train"], n_val=summary["n_val"], n_test=summary["n_test"],
+                                total_params=summary["total_params"], task=self.task,
+                                class_names=ds.class_names))
+
+        early = EarlyStopping(cfg.early_stopping_patience) if cfg.early_stopping_patience is not None else None
+        observers: list[EpochObserver] = [self.folder] + ([early] if early is not None else [])
+        t_start = _clock()
+        stopped_early, stopped_by_user, train_seconds = self._epoch_loop(observers)
+        return self._finish(ds, early, stopped_early, stopped_by_user, train_seconds, _clock() - t_start)
+
+    def _load_and_check(self) -> tuple[Any, Dataset]:
+        """The project's analysis and its dataset (loaded unless given), checked to fit each other."""
         from ..project.fit import check_fit, load_project_dataset
 
+        cfg, project = self.cfg, self.project
+        analysis = project.check()
         if self.dataset is None:
             self.dataset = load_project_dataset(project, seed=cfg.seed, validation_split=cfg.validation_split)
         ds = self.dataset
         check_fit(project, ds)
         if len(ds.train) == 0:
             raise StudioError("The training split is empty: the dataset has no samples to learn from.")
-        device = resolve_device(cfg.device)
-        if device.type == "cuda":
-            torch.cuda.set_device(device)  # the current device is per thread: set it in the one that trains
-        self.device = device
-        task = analysis.task or ds.task
-        regression = task == "regression"
+        return analysis, ds
 
-        self.run_dir = make_run_dir(project, self.out)
-        # From here on a failure is written into summary.json, so the folder always says what happened.
-        self.summary = {"format": RUN_FORMAT, "version": RUN_VERSION, "status": "running",
-                        "project_name": project.name, "created": _now()}
-        write_json(self.run_dir / "project.json", project.to_dict())
+    def _choose_device(self) -> None:
+        self.device = resolve_device(self.cfg.device)
+        if self.device.type == "cuda":
+            torch.cuda.set_device(self.device)  # the current device is per thread: set it in the one that trains
 
+    def _place_model_and_data(self, ds: Dataset) -> None:
+        """The seeded model on the device; the data too when it fits, else in pinned host memory
+        (each batch is copied over then)."""
+        cfg, device = self.cfg, self.device
         torch.manual_seed(cfg.seed)
-        model = project.build_model().to(device)
-        self.model = model
-        gen = torch.Generator().manual_seed(cfg.seed)
-
-        # Data: whole splits on the device when they fit, else pinned host memory and per-batch copies.
+        self.model = self.project.build_model().to(device)
+        self.gen = torch.Generator().manual_seed(cfg.seed)   # the shuffling's own random numbers
         self.data_on_device = True
         if device.type == "cuda":
             free, _ = torch.cuda.mem_get_info(device)
@@ -350,175 +359,166 @@ class Trainer:
         splits = {}
         for name in ("train", "val", "test"):
             s = ds.split(name)
-            splits[name] = (_to_device(s, device, regression) if self.data_on_device
-                            else _pinned(s, regression))
+            splits[name] = (_to_device(s, device, self.regression) if self.data_on_device
+                            else _pinned(s, self.regression))
         self.train_split, self.val_split, self.test_split = splits["train"], splits["val"], splits["test"]
-        # A few samples whose per-time-step input gradients are measured each epoch, for a
-        # listener that asks (the Gradient flow view); picked and moved to the device once.
+
+    def _pick_time_probe(self, spec: Any) -> None:
+        """A few samples whose per-time-step input gradients are measured each epoch, for a
+        listener that asks (the Gradient flow view); picked and moved to the device once."""
         self._time_probe = None
-        spec = analysis.input_spec
         if self.emit.wants("wants_time_grads") and spec is not None and spec.kind in time_gradients.TIME_KINDS:
             batch = time_gradients.first_samples(self.val_split if len(self.val_split) else self.train_split)
             if batch is not None:
-                self._time_probe = (batch[0].to(device), batch[1].to(device))
+                self._time_probe = (batch[0].to(self.device), batch[1].to(self.device))
 
-        # Mixed precision: CUDA only; bf16 where the GPU has it (no scaler needed), else fp16 + GradScaler.
-        self.autocast = None
-        self.scaler = None
+    def _set_up_precision(self, variable_length: bool) -> torch.dtype | None:
+        """Mixed precision: CUDA only; bf16 where the GPU has it (no scaler needed), else fp16 +
+        GradScaler. Returns the autocast dtype, None without mixed precision."""
+        device = self.device
+        self.autocast: Callable[[], Any] | None = None
+        self.scaler: torch.amp.GradScaler | None = None
         amp_dtype = None
-        if cfg.mixed_precision and device.type == "cuda":
+        if self.cfg.mixed_precision and device.type == "cuda":
             amp_dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
             self.autocast = lambda: torch.autocast("cuda", dtype=amp_dtype)
             if amp_dtype == torch.float16:
                 self.scaler = torch.amp.GradScaler("cuda")
         if device.type == "cuda":
-            torch.backends.cudnn.benchmark = not ds.is_variable_length
+            torch.backends.cudnn.benchmark = not variable_length
+        return amp_dtype
 
-        opt = make_optimizer(cfg, model.parameters(), device)
-        self.opt = opt
-        sched = make_scheduler(cfg, opt)
-        loss_fn: nn.Module = nn.MSELoss() if regression else nn.CrossEntropyLoss()
-        n_train, n_val, n_test = len(ds.train), len(ds.val), len(ds.test)
-        batches = count_batches(ds.train, cfg.batch_size)
-        # Per-block parameter lists for the once-per-epoch gradient norms.
+    def _prepare_epoch_figures(self, ds: Dataset) -> None:
+        """What the per-epoch figures need: per-block parameter lists for the gradient norms, and
+        the targets' scale to report regression errors in their own units."""
+        model = self.model
         block_params = {bid: [p for p in model.blocks[name].parameters() if p.requires_grad]
                         for bid, name in model.block_names.items()}
-        block_params = {bid: ps for bid, ps in block_params.items() if ps}
+        self.block_params = {bid: ps for bid, ps in block_params.items() if ps}
+        t_std = (ds.meta or {}).get("target_std")
+        self.target_std = (torch.as_tensor(t_std, dtype=torch.float32, device=self.device).reshape(1, -1)
+                           if self.regression and t_std is not None else None)
+
+    def _describe(self, ds: Dataset, amp_dtype: torch.dtype | None) -> dict[str, Any]:
+        """summary.json's fields known before the first epoch."""
+        cfg, project, device = self.cfg, self.project, self.device
         meta = ds.meta or {}
         t_std = meta.get("target_std")
-        target_std = (torch.as_tensor(t_std, dtype=torch.float32, device=device).reshape(1, -1)
-                      if regression and t_std is not None else None)
-
-        self.summary.update({
+        return {
             "project_path": str(project.path) if project.path else None,
             "base_dir": str(Path(project.base_dir).resolve()),
             "finished": None,
-            "task": task, "class_names": ds.class_names, "n_outputs": ds.n_outputs,
+            "task": self.task, "class_names": ds.class_names, "n_outputs": ds.n_outputs,
             "dataset": project.dataset, "dataset_info": ds.to_info(),
             "target_scaling": ({"mean": _floats(meta.get("target_mean")), "std": _floats(t_std)}
-                               if regression and t_std is not None else None),
+                               if self.regression and t_std is not None else None),
             "device": str(device), "device_name": device_name(device),
             "mixed_precision": str(amp_dtype).replace("torch.", "") if amp_dtype else None,
             "data_on_device": self.data_on_device,
-            "total_params": sum(p.numel() for p in model.parameters()),
+            "total_params": sum(p.numel() for p in self.model.parameters()),
             "config": cfg.to_dict(), "epochs": cfg.epochs, "epochs_run": 0,
-            "batches_per_epoch": batches, "n_train": n_train, "n_val": n_val, "n_test": n_test,
+            "batches_per_epoch": self.batches, "n_train": len(ds.train), "n_val": len(ds.val),
+            "n_test": len(ds.test),
             "stopped_early": False, "stopped_by_user": False, "failed": None,
             "torch": torch.__version__, "python": sys.version.split()[0],
-        })
-        write_json(self.run_dir / "summary.json", self.summary)
-        # Epoch 0 = the starting weights, so the folder always holds loadable weights.
-        save_weights(self.run_dir / "weights.safetensors", model, {"epoch": "0", "which": "last"})
-        write_metrics(self.run_dir / "metrics.csv", [])
+        }
 
-        self.emit(ev.RunStarted(run_dir=self.run_dir, epochs=cfg.epochs, batches_per_epoch=batches,
-                                device=str(device), device_name=self.summary["device_name"], n_train=n_train,
-                                n_val=n_val, n_test=n_test, total_params=self.summary["total_params"],
-                                task=task, class_names=ds.class_names))
-
-        # --- the epochs ---------------------------------------------------------------------------
-        best_loss, best_epoch, best_state, bad_epochs = math.inf, 0, None, 0
-        patience = cfg.early_stopping_patience
-        stopped_early = stopped_by_user = False
-        t_start = _clock()
+    # --- the epochs -----------------------------------------------------------------------------
+    def _epoch_loop(self, observers: list[EpochObserver]) -> tuple[bool, bool, float]:
+        """Run the epochs until the last, an observer's stop (early stopping) or the user's.
+        Returns (stopped early, stopped by the user, seconds spent in training passes)."""
+        cfg, sched = self.cfg, self.sched
         train_seconds = 0.0
         for epoch in range(1, cfg.epochs + 1):
             self.epoch = epoch
-            lr = float(opt.param_groups[0]["lr"])
+            lr = float(self.opt.param_groups[0]["lr"])
             self.emit(ev.EpochStarted(epoch=epoch, epochs=cfg.epochs))
             try:
-                tr = self._train_epoch(epoch, batches, gen, loss_fn, regression, block_params, lr)
-                va = self._validate(epoch, loss_fn, regression, target_std)
+                result = self._run_epoch(epoch, lr)
             except _Stopped:
-                stopped_by_user = True
-                break
-            train_seconds += tr["train_seconds"]
-            row = {"epoch": epoch, "train_loss": _round(tr["loss"]), "train_accuracy": _round(tr["accuracy"]),
-                   "val_loss": _round(va.get("loss")), "val_accuracy": _round(va.get("accuracy")),
-                   "val_mae": _round(va.get("mae")), "val_rmse": _round(va.get("rmse")),
-                   "lr": _round(lr), "samples_per_s": round(tr["samples_per_s"], 1),
-                   "seconds": round(tr["train_seconds"] + va["seconds"], 4)}
-            self.rows.append(row)
-            save_weights(self.run_dir / "weights.safetensors", model, {"epoch": str(epoch), "which": "last"})
-            self.saved_epoch = epoch
-            write_metrics(self.run_dir / "metrics.csv", self.rows)
-            self.emit(ev.EpochDone(epoch=epoch, epochs=cfg.epochs, train_loss=tr["loss"],
-                                   train_accuracy=tr["accuracy"], val_loss=va.get("loss"),
-                                   val_accuracy=va.get("accuracy"), val_mae=va.get("mae"), val_rmse=va.get("rmse"),
-                                   samples_per_s=tr["samples_per_s"], seconds=tr["train_seconds"] + va["seconds"],
-                                   lr=lr, grad_norms=tr["grad_norms"], time_grads=self._time_grads(loss_fn)))
-
-            monitor = va["loss"] if va.get("loss") is not None else tr["loss"]
+                return False, True, train_seconds
+            train_seconds += result.train_seconds
+            # Every observer hears of the epoch (the list, not a generator: no short cut) before the
+            # listeners do, so the epoch's weights and metrics row are on disk by then.
+            stop = any([o.epoch_done(result, self.model) for o in observers])
+            va = result.val
+            self.emit(ev.EpochDone(epoch=epoch, epochs=cfg.epochs, train_loss=result.train_loss,
+                                   train_accuracy=result.train_accuracy, val_loss=va.get("loss"),
+                                   val_accuracy=va.get("accuracy"), val_mae=va.get("mae"),
+                                   val_rmse=va.get("rmse"), samples_per_s=result.samples_per_s,
+                                   seconds=result.seconds, lr=lr, grad_norms=result.grad_norms,
+                                   time_grads=self._time_grads()))
             if sched is not None:
                 if isinstance(sched, torch.optim.lr_scheduler.ReduceLROnPlateau):
-                    sched.step(monitor)
+                    sched.step(result.monitor)
                 else:
                     sched.step()
-            if patience is not None:
-                if monitor < best_loss:
-                    best_loss, best_epoch, bad_epochs = monitor, epoch, 0
-                    best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
-                else:
-                    bad_epochs += 1
-                    if bad_epochs >= patience:
-                        stopped_early = True
-                        break
+            if stop:  # only early stopping says stop
+                return True, False, train_seconds
             if self.control.stop_requested:
-                stopped_by_user = True
-                break
+                return False, True, train_seconds
+        return False, False, train_seconds
 
-        # --- the end: the weights to keep, the test scores, the summary ---------------------------
+    def _run_epoch(self, epoch: int, lr: float) -> EpochResult:
+        tr = self._train_epoch(epoch, lr)
+        va = self._validate(epoch)
+        val_seconds = va.pop("seconds")
+        return EpochResult(epoch=epoch, lr=lr, train_loss=tr["loss"], train_accuracy=tr["accuracy"],
+                           samples_per_s=tr["samples_per_s"], train_seconds=tr["train_seconds"],
+                           val_seconds=val_seconds, val=va, grad_norms=tr["grad_norms"])
+
+    # --- the end: the weights to keep, the test scores, the summary -----------------------------
+    def _finish(self, ds: Dataset, early: EarlyStopping | None, stopped_early: bool, stopped_by_user: bool,
+                train_seconds: float, total_seconds: float) -> Run:
+        model, folder, task = self.model, self.folder, self.task
         if stopped_by_user:
             # A half-done epoch changed the weights: go back to the last finished epoch's.
-            load_weights(model, self.run_dir / "weights.safetensors", device=device)
-        elif patience is not None and best_state is not None:
-            model.load_state_dict(best_state)
-            save_weights(self.run_dir / "weights.safetensors", model, {"epoch": str(best_epoch), "which": "best"})
-            self.saved_epoch, self.weights_which = best_epoch, "best"
+            load_weights(model, folder.weights_path, device=self.device)
+        elif early is not None and early.best_state is not None:
+            model.load_state_dict(early.best_state)
+            folder.keep_best(model, early.best_epoch)
         model.eval()
-        evaluation = evaluate(model, self.test_split, task, ds.class_names, meta)
+        evaluation = evaluate(model, self.test_split, task, ds.class_names, ds.meta or {})
         evaluation = {"split": "test", **evaluation}
-        write_json(self.run_dir / "evaluation.json", evaluation)
+        folder.write_evaluation(evaluation)
 
-        last = self.rows[-1] if self.rows else {}
+        rows = folder.rows
+        last = rows[-1] if rows else {}
         test = ({"accuracy": evaluation.get("accuracy"), "macro_f1": evaluation.get("macro_f1")}
                 if task == "classification" else {"mae": evaluation.get("mae"), "rmse": evaluation.get("rmse")})
         test["loss"] = evaluation.get("loss")
-        total = _clock() - t_start
-        self.summary.update(
-            status="stopped" if stopped_by_user else "finished", finished=_now(), epochs_run=len(self.rows),
+        n_train = len(ds.train)
+        folder.write_summary(
+            status="stopped" if stopped_by_user else "finished", finished=now_text(), epochs_run=len(rows),
             stopped_early=stopped_early, stopped_by_user=stopped_by_user,
-            best_epoch=best_epoch if patience is not None else None,
-            weights={"epoch": self.saved_epoch, "which": self.weights_which},
+            best_epoch=early.best_epoch if early is not None else None,
+            weights=folder.weights_info(),
             final={k: v for k, v in last.items() if k != "epoch"}, test=test,
-            timings={"total_seconds": round(total, 3), "train_seconds": round(train_seconds, 3),
-                     "samples_per_s": round(n_train * len(self.rows) / train_seconds, 1) if train_seconds else None},
+            timings={"total_seconds": round(total_seconds, 3), "train_seconds": round(train_seconds, 3),
+                     "samples_per_s": round(n_train * len(rows) / train_seconds, 1) if train_seconds else None},
         )
-        write_json(self.run_dir / "summary.json", self.summary)
-        run = Run(folder=self.run_dir, summary=self.summary, metrics=list(self.rows), evaluation=evaluation,
-                  project=project, model=model, dataset=ds)
-        self.emit(ev.Finished(summary=self.summary, run_dir=self.run_dir, stopped_early=stopped_early,
+        run = Run(folder=folder.run_dir, summary=folder.summary, metrics=list(rows), evaluation=evaluation,
+                  project=self.project, model=model, dataset=ds)
+        self.emit(ev.Finished(summary=folder.summary, run_dir=folder.run_dir, stopped_early=stopped_early,
                               stopped_by_user=stopped_by_user))
         return run
 
-    def _time_grads(self, loss_fn) -> list[float] | None:
+    def _time_grads(self) -> list[float] | None:
         """Per-time-step input gradients on the probe samples (None when nobody asked)."""
         if self._time_probe is None:
             return None
-        return time_gradients.time_gradients(self.model, *self._time_probe, loss_fn)
+        return time_gradients.time_gradients(self.model, *self._time_probe, self.loss_fn)
 
     # --- one pass over the training data --------------------------------------------------------
-    def _batches(self, gen: torch.Generator) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-        split, device = self.train_split, self.device
+    def _batches(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        split, device, bs = self.train_split, self.device, self.cfg.batch_size
         if isinstance(split.x, list):
-            from ..data import iter_batches
-
-            for xb, yb, _ in iter_batches(split, self.cfg.batch_size, shuffle=True, generator=gen):
+            for xb, yb, _ in iter_batches(split, bs, shuffle=True, generator=self.gen, merge_single_last=True):
                 yield xb.to(device, non_blocking=True), yb.to(device, non_blocking=True)
             return
         x, y = split.x, split.y
         idx_device = x.device
-        for idx in _batch_indices(len(split), self.cfg.batch_size, gen):
+        for idx in batch_indices(split, bs, shuffle=True, generator=self.gen, merge_single_last=True):
             if self.data_on_device:
                 idx = idx.to(idx_device, non_blocking=True)
                 yield x[idx], y[idx]
@@ -539,48 +539,63 @@ class Trainer:
         if control.stop_requested:
             raise _Stopped()
 
-    def _train_epoch(self, epoch, batches, gen, loss_fn, regression, block_params, lr) -> dict:
-        model, opt, scaler, autocast = self.model, self.opt, self.scaler, self.autocast
+    def _step(self, xb: torch.Tensor, yb: torch.Tensor, last: bool) -> tuple[torch.Tensor, torch.Tensor,
+                                                                            torch.Tensor | None]:
+        """One optimizer step on one batch: (loss, outputs, per-block gradient norms on the epoch's
+        last batch, else None). Everything stays on the device."""
+        model, opt, scaler, autocast, loss_fn = self.model, self.opt, self.scaler, self.autocast, self.loss_fn
         clip = self.cfg.grad_clip
-        model.train()
+        if autocast is not None:
+            with autocast():
+                out = model(xb)
+            loss = loss_fn(out.float(), yb)
+        else:
+            out = model(xb)
+            loss = loss_fn(out, yb)
+        opt.zero_grad(set_to_none=True)
+        if scaler is not None:
+            scaler.scale(loss).backward()
+            if clip is not None or last:
+                scaler.unscale_(opt)
+        else:
+            loss.backward()
+        norms = self._grad_norms() if last else None
+        if clip is not None:
+            nn.utils.clip_grad_norm_(model.parameters(), clip)
+        if scaler is not None:
+            scaler.step(opt)
+            scaler.update()
+        else:
+            opt.step()
+        return loss, out, norms
+
+    def _grad_norms(self) -> torch.Tensor | None:
+        """The gradient's L2 norm per block (before clipping), still on the device."""
+        if not self.block_params:
+            return None
+        zero = [torch.zeros((), device=self.device)]
+        return torch.stack([torch.linalg.vector_norm(torch.stack(
+            [torch.linalg.vector_norm(p.grad.float()) for p in ps if p.grad is not None] or zero))
+            for ps in self.block_params.values()])
+
+    def _train_epoch(self, epoch: int, lr: float) -> dict[str, Any]:
+        batches = self.batches
+        self.model.train()
         pending: list[torch.Tensor] = []   # batch losses not yet sent (device tensors)
         sizes: list[int] = []              # batch sizes (host ints: known without asking the device)
         losses: list[float] = []
-        correct = torch.zeros((), dtype=torch.int64, device=self.device) if not regression else None
+        correct = torch.zeros((), dtype=torch.int64, device=self.device) if not self.regression else None
         norms: torch.Tensor | None = None
         paused_for = [0.0]
         t0 = _clock()
         last_emit = t0
         done = 0
         b = 0
-        for b, (xb, yb) in enumerate(self._batches(gen), start=1):
+        for b, (xb, yb) in enumerate(self._batches(), start=1):
             self._check_control(epoch, b - 1, paused_for)
-            if autocast is not None:
-                with autocast():
-                    out = model(xb)
-                loss = loss_fn(out.float(), yb)
-            else:
-                out = model(xb)
-                loss = loss_fn(out, yb)
-            opt.zero_grad(set_to_none=True)
-            if scaler is not None:
-                scaler.scale(loss).backward()
-                if clip is not None or b == batches:
-                    scaler.unscale_(opt)
-            else:
-                loss.backward()
-            if b == batches:  # gradient norm per block, once per epoch, still on the device
-                norms = torch.stack([torch.linalg.vector_norm(torch.stack(
-                    [torch.linalg.vector_norm(p.grad.float()) for p in ps if p.grad is not None]
-                    or [torch.zeros((), device=self.device)])) for ps in block_params.values()]) \
-                    if block_params else None
-            if clip is not None:
-                nn.utils.clip_grad_norm_(model.parameters(), clip)
-            if scaler is not None:
-                scaler.step(opt)
-                scaler.update()
-            else:
-                opt.step()
+            loss, out, step_norms = self._step(xb, yb, last=b == batches)
+            if step_norms is not None:
+                norms = step_norms
             pending.append(loss.detach())
             n_b = int(yb.shape[0])
             sizes.append(n_b)
@@ -598,17 +613,12 @@ class Trainer:
                 rate = done / max(now - t0 - paused_for[0], 1e-9)
                 self.emit(ev.BatchProgress(epoch=epoch, batch=b, batches=batches, losses=vals,
                                            samples_per_s=rate, lr=lr))
-        if pending:  # the batch count was off (should not happen): still account for every batch
-            vals = torch.stack(pending).float().tolist()
-            if not all(math.isfinite(v) for v in vals):
-                raise _Diverged(epoch, "training loss")
-            losses.extend(vals)
         self._check_control(epoch, b, paused_for)
         seconds = _clock() - t0 - paused_for[0]
         n = sum(sizes)
         grad_norms = {}
         if norms is not None:
-            grad_norms = {bid: float(v) for bid, v in zip(block_params, norms.tolist())}
+            grad_norms = {bid: float(v) for bid, v in zip(self.block_params, norms.tolist())}
         return {
             "loss": sum(l * s for l, s in zip(losses, sizes)) / n if n else float("nan"),
             "accuracy": int(correct) / n if correct is not None and n else None,
@@ -617,7 +627,8 @@ class Trainer:
             "grad_norms": grad_norms,
         }
 
-    def _validate(self, epoch, loss_fn, regression, target_std) -> dict:
+    def _validate(self, epoch: int) -> dict[str, float]:
+        """Validation loss and scores, and "seconds"; only "seconds" without validation data."""
         t0 = _clock()
         split = self.val_split
         if len(split) == 0:
@@ -627,11 +638,11 @@ class Trainer:
         if outs is None:
             raise _Stopped()
         y = split.y.to(self.device, non_blocking=True)
-        loss = loss_fn(outs, y)
-        if regression:
+        loss = self.loss_fn(outs, y)
+        if self.regression:
             err = outs - y
-            if target_std is not None:
-                err = err * target_std  # back to the targets' own units
+            if self.target_std is not None:
+                err = err * self.target_std  # back to the targets' own units
             vals = torch.stack([loss, err.abs().mean(), err.pow(2).mean().sqrt()]).tolist()
             result = {"loss": vals[0], "mae": vals[1], "rmse": vals[2]}
         else:
@@ -644,7 +655,7 @@ class Trainer:
         return result
 
 
-def _floats(v) -> list[float] | None:
+def _floats(v: Any) -> list[float] | None:
     if v is None:
         return None
     if hasattr(v, "tolist"):
@@ -654,8 +665,10 @@ def _floats(v) -> list[float] | None:
     return [float(x) for x in v]
 
 
-def run_training(project, config: TrainConfig, *, dataset=None, out=None, listener=None,
+def run_training(project: Project, config: TrainConfig, *, dataset: Dataset | None = None,
+                 out: str | os.PathLike | None = None, listener: Listener | Iterable[Listener] | None = None,
                  control: TrainControl | None = None) -> Run:
+    """Train ``project`` with ``config``, as ``Trainer(...).run()``."""
     return Trainer(project, config, dataset=dataset, out=out, listener=listener, control=control).run()
 
 

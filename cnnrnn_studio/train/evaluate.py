@@ -9,10 +9,13 @@ data layer standardises targets for training; meta's target_mean / target_std un
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable, ContextManager
 
 if TYPE_CHECKING:
     import torch
+
+    from ..data import DataSplit
+    from .control import TrainControl
 
 EVAL_BATCH = 512  # no gradients are kept while scoring, so batches can be larger than in training
 
@@ -27,8 +30,9 @@ def _device_of(model: "torch.nn.Module") -> "torch.device":
     return torch.device("cpu")
 
 
-def predict_split(model: torch.nn.Module, split, batch_size: int = EVAL_BATCH,
-                  device: torch.device | None = None, autocast=None, control=None) -> torch.Tensor | None:
+def predict_split(model: torch.nn.Module, split: DataSplit, batch_size: int = EVAL_BATCH,
+                  device: torch.device | None = None, autocast: Callable[[], ContextManager[Any]] | None = None,
+                  control: TrainControl | None = None) -> torch.Tensor | None:
     """The model's raw outputs [N, k] (float32, on ``device``) for every sample, in the split's order.
 
     Variable-length splits go through the data layer's bucketed batches (no padding ever), and the
@@ -144,7 +148,7 @@ def unstandardise(values: torch.Tensor, meta: dict | None) -> torch.Tensor:
     return values * torch.as_tensor(std, dtype=torch.float32) + torch.as_tensor(mean, dtype=torch.float32)
 
 
-def evaluate(model: torch.nn.Module, split, task: str, class_names: list[str] | None = None,
+def evaluate(model: torch.nn.Module, split: DataSplit, task: str, class_names: list[str] | None = None,
              meta: dict | None = None, *, batch_size: int = EVAL_BATCH) -> dict[str, Any]:
     """Score ``model`` on ``split``; see the module docstring for what comes back."""
     import torch

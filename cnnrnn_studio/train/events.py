@@ -30,7 +30,7 @@ class RunStarted(Event):
     epochs: int
     batches_per_epoch: int
     device: str            # "cpu", "cuda:0", "mps"
-    device_name: str       # "CPU (2 threads)", "NVIDIA H100 80GB HBM3"
+    device_name: str       # "CPU: AMD EPYC 7B13 (2 threads)", "NVIDIA H100 80GB HBM3"
     n_train: int
     n_val: int
     n_test: int

@@ -53,7 +53,7 @@ class Run:
     model: Any  # StudioModel
     dataset: Any = None  # the Dataset it was trained on (None for a run read back from disk until loaded)
 
-    def load_dataset(self):
+    def load_dataset(self) -> Any:  # a Dataset
         """The run's dataset, split exactly as in training (same spec, seed and validation share)."""
         if self.dataset is None:
             from ..project.fit import load_project_dataset
@@ -176,14 +176,14 @@ def write_metrics(path: Path, rows: list[dict]) -> None:
     atomic_write_text(path, buf.getvalue())
 
 
-def save_weights(path: Path, model, metadata: dict[str, str] | None = None) -> None:
+def save_weights(path: Path, model: Any, metadata: dict[str, str] | None = None) -> None:
     """The model's weights as safetensors, written atomically (one implementation: compile.weights)."""
     from ..compile.weights import save_weights as _save
 
     _save(model, path, metadata)
 
 
-def load_weights(model, path: Path, device=None) -> dict[str, str]:
+def load_weights(model: Any, path: Path, device: Any = None) -> dict[str, str]:
     """Load safetensors weights into `model`, every name and shape checked (compile.weights does
     it); returns the file's metadata (which epoch, best or last)."""
     from safetensors import safe_open

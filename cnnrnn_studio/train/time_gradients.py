@@ -11,14 +11,18 @@ shrink at every step, and the curve stays much flatter.
 from __future__ import annotations
 
 from contextlib import nullcontext
+from typing import TYPE_CHECKING, Callable
 
 import torch
+
+if TYPE_CHECKING:
+    from ..data import DataSplit
 
 TIME_KINDS = ("sequence", "image_sequence")
 SAMPLES = 32
 
 
-def first_samples(split, n: int = SAMPLES) -> tuple[torch.Tensor, torch.Tensor] | None:
+def first_samples(split: DataSplit, n: int = SAMPLES) -> tuple[torch.Tensor, torch.Tensor] | None:
     """Up to n samples of one length (variable-length splits: the first bucket's)."""
     if len(split) == 0:
         return None
@@ -30,7 +34,8 @@ def first_samples(split, n: int = SAMPLES) -> tuple[torch.Tensor, torch.Tensor] 
     return split.x[:n], split.y[:n]
 
 
-def time_gradients(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, loss_fn) -> list[float]:
+def time_gradients(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor,
+                   loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]) -> list[float]:
     """The L2 norm of d(loss)/d(x[:, t]) for each step t (batch and features summed), in eval mode.
     The parameters' own gradients are left untouched (torch.autograd.grad, not backward)."""
     x = x.detach().float().requires_grad_(True)

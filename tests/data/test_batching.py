@@ -4,6 +4,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cnnrnn_studio.data import DataSplit, count_batches, iter_batches
+from cnnrnn_studio.data.batching import batch_indices
 
 
 def _tensor_split(n=23):
@@ -66,3 +67,21 @@ def test_shuffled_buckets_interleave_lengths():
 def test_bad_batch_size(bad):
     with pytest.raises(ValueError):
         list(iter_batches(_tensor_split(), bad))
+
+
+@settings(max_examples=60, deadline=None, database=None)
+@given(n=st.integers(min_value=0, max_value=40), batch_size=st.integers(min_value=1, max_value=9),
+       merge=st.booleans())
+def test_count_batches_counts_the_batches_cut(n, batch_size, merge):
+    split = _tensor_split(n)
+    parts = batch_indices(split, batch_size, True, torch.Generator().manual_seed(0), merge_single_last=merge)
+    assert len(parts) == count_batches(split, batch_size, merge_single_last=merge)
+    assert sorted(torch.cat(parts).tolist() if parts else []) == list(range(n))
+    if merge and len(parts) > 1:
+        assert len(parts[-1]) > 1  # no lone last sample for BatchNorm to choke on
+
+
+def test_merge_single_last_folds_a_lone_last_sample():
+    sizes = [len(b[2]) for b in iter_batches(_tensor_split(21), 5, merge_single_last=True)]
+    assert sizes == [5, 5, 5, 6]
+    assert [len(b[2]) for b in iter_batches(_tensor_split(21), 5)] == [5, 5, 5, 5, 1]

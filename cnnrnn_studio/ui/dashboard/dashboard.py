@@ -20,9 +20,10 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QMessageBox, QPushButton, QSpinBox, QTabWidget,
                                QVBoxLayout, QWidget)
 
+from ...train import events
 from .compare import CompareView
 from .data_preview import DataPreview
-from .engine import Engine, event_name, snapshot
+from .engine import Engine, snapshot
 from .evaluation import EvaluationPanel
 from .gradients import GradientFlowView
 from .history import RunHistory, history_from_metrics
@@ -296,11 +297,10 @@ class TrainingDashboard(QWidget):
             for item in self.session.take_events():
                 self._on_event(item)
 
-    def _on_event(self, item) -> None:
+    def _on_event(self, item: tuple[float, events.Event]) -> None:
         at, event = item
-        name = event_name(event)
         self.history.add(event, at)
-        if name == "RunStarted":
+        if isinstance(event, events.RunStarted):
             settle_gui_thread()  # torch is loaded now: keep this thread off the training thread's cores
             text = str(getattr(event, "device_name", "") or getattr(event, "device", ""))
             self.device_label.setText(text)
@@ -309,15 +309,15 @@ class TrainingDashboard(QWidget):
             self.runs.busy_run = self.history.run_dir
             self._memory_checked = 0.0
             self.state_label.setText("Training…")
-        elif name == "Paused":
+        elif isinstance(event, events.Paused):
             self.state_label.setText("Paused.")
-        elif name == "Resumed":
+        elif isinstance(event, events.Resumed):
             self.state_label.setText("Training…")
-        elif name == "Failed":
+        elif isinstance(event, events.Failed):
             self._show_failure(str(event.message))
-        elif name == "Finished":
+        elif isinstance(event, events.Finished):
             self.state_label.setText("Stopped." if self.history.state == "stopped" else "Finished.")
-        if name in ("RunStarted", "Paused", "Resumed", "Finished", "Failed"):
+        if isinstance(event, (events.RunStarted, events.Paused, events.Resumed, events.Finished, events.Failed)):
             self._update_controls()
 
     @Slot(object)

@@ -9,13 +9,6 @@ from __future__ import annotations
 
 import importlib
 from pathlib import Path
-from typing import Any
-
-
-def event_name(event: Any) -> str:
-    """The event's class name ('BatchProgress'...): the dashboard dispatches on names, so it needs
-    no import of the engine (and a test's stand-in events work the same)."""
-    return type(event).__name__
 
 
 class Engine:

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from .engine import event_name
+from ...train import events
 
 SMOOTHING = 0.9  # exponential moving average of the batch loss (bias-corrected, as TensorBoard does)
 
@@ -97,31 +97,48 @@ class RunHistory:
         self._paused_total = 0.0
 
     # --- feeding --------------------------------------------------------------------------
-    def add(self, event: Any, at: float | None = None) -> None:
-        """Take one engine event; ``at`` is when the engine emitted it (perf_counter)."""
+    def add(self, event: events.Event, at: float | None = None) -> None:
+        """Take one engine event; ``at`` is when the engine emitted it (perf_counter). The one
+        place that tells the engine's event classes apart."""
         at = time.perf_counter() if at is None else at
-        handler = getattr(self, "_on_" + event_name(event), None)
-        if handler is not None:
-            handler(event, at)
-            self.revision += 1
+        match event:
+            case events.RunStarted():
+                self._run_started(event, at)
+            case events.EpochStarted():
+                self._epoch_started(event)
+            case events.BatchProgress():
+                self._batch_progress(event, at)
+            case events.EpochDone():
+                self._epoch_done(event)
+            case events.Paused():
+                self._paused(at)
+            case events.Resumed():
+                self._resumed(at)
+            case events.Finished():
+                self._finished(event, at)
+            case events.Failed():
+                self._failed(event, at)
+            case _:
+                return
+        self.revision += 1
 
-    def _on_RunStarted(self, ev, at: float) -> None:
+    def _run_started(self, ev: events.RunStarted, at: float) -> None:
         self.reset()
-        self.info = {k: getattr(ev, k, None) for k in (
+        self.info = {k: getattr(ev, k) for k in (
             "run_dir", "epochs", "batches_per_epoch", "device", "device_name", "n_train", "n_val",
             "n_test", "total_params", "task", "class_names")}
-        self.run_dir = str(ev.run_dir) if getattr(ev, "run_dir", None) else None
+        self.run_dir = str(ev.run_dir) if ev.run_dir else None
         self.epochs = int(ev.epochs)
         self.batches_per_epoch = int(ev.batches_per_epoch)
         self.state = "running"
         self.started_at = at
 
-    def _on_EpochStarted(self, ev, at: float) -> None:
+    def _epoch_started(self, ev: events.EpochStarted) -> None:
         self.epoch = int(ev.epoch)
         self.epochs = int(ev.epochs) or self.epochs
         self.batch = 0
 
-    def _on_BatchProgress(self, ev, at: float) -> None:
+    def _batch_progress(self, ev: events.BatchProgress, at: float) -> None:
         self.epoch, self.batch = int(ev.epoch), int(ev.batch)
         batches = max(1, int(ev.batches))
         self.batches_per_epoch = batches
@@ -142,7 +159,7 @@ class RunHistory:
         self.throughput.append(self.samples_per_s)
         self.progress_times.append((at, (self.epoch - 1) * batches + self.batch))
 
-    def _on_EpochDone(self, ev, at: float) -> None:
+    def _epoch_done(self, ev: events.EpochDone) -> None:
         self.epoch_revision = self.revision + 1
         self.epoch_x.append(int(ev.epoch))
         self.train_loss.append(_num(ev.train_loss))
@@ -154,27 +171,26 @@ class RunHistory:
         self.epoch_sps.append(_num(ev.samples_per_s))
         for block, value in (ev.grad_norms or {}).items():
             self.grad_norms.setdefault(str(block), []).append((int(ev.epoch), float(value)))
-        time_grads = getattr(ev, "time_grads", None)
-        if time_grads:
-            self.time_grads.append((int(ev.epoch), [float(v) for v in time_grads]))
+        if ev.time_grads:
+            self.time_grads.append((int(ev.epoch), [float(v) for v in ev.time_grads]))
 
-    def _on_Paused(self, ev, at: float) -> None:
+    def _paused(self, at: float) -> None:
         self.state = "paused"
         self._paused_at = at
 
-    def _on_Resumed(self, ev, at: float) -> None:
+    def _resumed(self, at: float) -> None:
         self.state = "running"
         if self._paused_at is not None:
             self._paused_total += max(0.0, at - self._paused_at)
         self._paused_at = None
 
-    def _on_Finished(self, ev, at: float) -> None:
-        self.summary = dict(getattr(ev, "summary", None) or {})
-        self.run_dir = str(ev.run_dir) if getattr(ev, "run_dir", None) else self.run_dir
-        self.end("stopped" if getattr(ev, "stopped_by_user", False) else "finished", at=at)
+    def _finished(self, ev: events.Finished, at: float) -> None:
+        self.summary = dict(ev.summary or {})
+        self.run_dir = str(ev.run_dir) if ev.run_dir else self.run_dir
+        self.end("stopped" if ev.stopped_by_user else "finished", at=at)
 
-    def _on_Failed(self, ev, at: float) -> None:
-        if getattr(ev, "run_dir", None):
+    def _failed(self, ev: events.Failed, at: float) -> None:
+        if ev.run_dir:
             self.run_dir = str(ev.run_dir)
         self.end("failed", str(ev.message), at=at)
 

@@ -20,11 +20,11 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from ...train import events
 from ..shell.tasks import FunctionWorker, WorkerThread
-from .engine import event_name
 
 # Events taken at the dashboard's next frame rather than signalled one by one.
-FRAME_EVENTS = frozenset({"BatchProgress", "EpochStarted", "EpochDone"})
+FRAME_EVENTS = (events.BatchProgress, events.EpochStarted, events.EpochDone)
 
 
 class TrainingWorker(FunctionWorker):
@@ -40,11 +40,11 @@ class TrainingWorker(FunctionWorker):
         # (time, event) of every engine event, oldest first; deque appends and pops are thread-safe
         self.pending: collections.deque = collections.deque()
 
-    def _listen(self, event: Any) -> None:
+    def _listen(self, event: events.Event) -> None:
         # On the training thread: as little Python as possible (the engine already throttles
         # BatchProgress to ~20 Hz), and never let a GUI problem kill the run.
         self.pending.append((time.perf_counter(), event))
-        if event_name(event) in FRAME_EVENTS:
+        if isinstance(event, FRAME_EVENTS):
             return
         try:
             self.events_queued.emit()
