@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from .base import BlockSpec, ShapeError, TensorSpec
+from .base import BlockSpec, Code, CodeIn, ShapeError, TensorSpec
+from .glyphs import line, rect
 from .rules import prod
 
 
@@ -37,6 +38,14 @@ def _build_flatten(p: dict, ins: list[TensorSpec]):
     return FlattenFrom(2 if x.kind == "image_sequence" else 1)
 
 
+def _code_flatten(c: CodeIn) -> Code:
+    if c.kind == "vector":  # already flat: codegen writes no line where the value can flow on
+        return Code(c.a, "already flat")
+    if c.kind == "image_sequence":
+        return Code(f"{c.a}.flatten(2)", "each frame flattened, time kept")
+    return Code(f"{c.a}.flatten(1)")
+
+
 def _infer_to_sequence(p: dict, ins: list[TensorSpec]) -> TensorSpec:
     x = ins[0]
     if x.kind != "image":
@@ -61,6 +70,9 @@ BLOCKS = [
              "On an image sequence every frame is flattened and time is kept.",
         when_to_use="Between convolution/pooling and Dense layers, or before an LSTM on a clip of frames.",
         params=(), infer=_infer_flatten, build=_build_flatten, color="#5e35b1",
+        code=_code_flatten,
+        glyph=(rect(0.12, 0.15, 0.3, 0.3), line(0.27, 0.52, 0.27, 0.68), line(0.12, 0.8, 0.88, 0.8),
+               line(0.55, 0.3, 0.85, 0.3)),
     ),
     BlockSpec(
         type="ToSequence", category="Reshape", label="To sequence",
@@ -68,5 +80,8 @@ BLOCKS = [
              "rows) becomes one step. This is how a CRNN lets an LSTM read what a CNN saw, e.g. handwriting.",
         when_to_use="Between the convolutional part and the recurrent part of a CRNN.",
         params=(), infer=_infer_to_sequence, build=_build_to_sequence, color="#5e35b1",
+        code=lambda c: Code(f"{c.a}.permute(0, 3, 1, 2).flatten(2)", "columns become time steps"),
+        glyph=tuple(line(0.2 + i * 0.15, 0.2, 0.2 + i * 0.15, 0.8) for i in range(3))
+        + (line(0.68, 0.5, 0.88, 0.5), line(0.78, 0.4, 0.88, 0.5), line(0.78, 0.6, 0.88, 0.5)),
     ),
 ]
