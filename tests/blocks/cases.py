@@ -66,3 +66,11 @@ CASES = [
     ("Concat", {}, [VEC, S("vector", (2,)), S("vector", (1,))]),
     ("Concat", {}, [CLIP, S("image_sequence", (4, 1, 9, 9))]),
 ]
+
+# Inputs a block refuses: (type, params, input specs, words its message must contain, e.g. the fix).
+REFUSED = [
+    ("Dense", {}, [IMG], ("Flatten",)),
+    ("Conv1d", {}, [TOK], ("Embedding",)),
+    ("Flatten", {}, [VSEQ], ("GlobalAvgPool",)),
+    ("Output", {"task": "classification"}, [SEQ], ("GlobalAvgPool",)),
+]

@@ -8,9 +8,9 @@ import sys
 import pytest
 
 from cnnrnn_studio.blocks import CATEGORIES, CATEGORY_GLYPH, FAMILIES, REGISTRY
-from cnnrnn_studio.blocks.base import TensorSpec
+from cnnrnn_studio.blocks.base import ShapeError, TensorSpec
 
-from .cases import CASES
+from .cases import CASES, REFUSED
 
 TYPES = sorted(REGISTRY)
 IO = ("Input", "Output")  # the ends of the network: no case, no forward line, no layer
@@ -81,3 +81,13 @@ def test_weight_prefix_follows_the_studio_wrappers():
     assert conv2d.weight_prefix(TensorSpec("image", (1, 4, 4))) == ""
     assert conv2d.weight_prefix(TensorSpec("image_sequence", (2, 1, 4, 4))) == "inner."
     assert lstm.weight_prefix(TensorSpec("sequence", (5, 3))) == "rnn."
+
+
+@pytest.mark.parametrize("case", REFUSED, ids=[f"{c[0]}-{c[2][0].kind}" for c in REFUSED])
+def test_refused_inputs_say_what_to_do(case):
+    type_id, params, ins, words = case
+    spec = REGISTRY[type_id]
+    with pytest.raises(ShapeError) as err:
+        spec.infer(spec.resolve_params(params), ins)
+    for word in words:
+        assert word in err.value.message, err.value.message
