@@ -1,8 +1,11 @@
-"""Reshape blocks: Flatten and ToSequence (the CRNN step) change what kind a tensor is."""
+"""Reshape blocks: Flatten, ToSequence (the CRNN step) and RepeatVector (one-to-many) change
+what kind a tensor is."""
 
 from __future__ import annotations
 
-from .base import BlockSpec, Code, CodeIn, ShapeError, TensorSpec
+from functools import lru_cache
+
+from .base import BlockSpec, Code, CodeIn, Param, ShapeError, TensorSpec
 from .glyphs import line, rect
 from .rules import prod
 
@@ -63,6 +66,50 @@ def _build_to_sequence(p: dict, ins: list[TensorSpec]):
     return ToSequence()
 
 
+def _infer_repeat(p: dict, ins: list[TensorSpec]) -> TensorSpec:
+    x = ins[0]
+    if x.kind in ("image", "image_sequence"):
+        raise ShapeError(
+            f"RepeatVector repeats a flat vector, but it gets {x.kind.replace('_', ' ')} {x.show()}. "
+            "Flatten or GlobalAvgPool first.",
+            fix={"action": "insert_before", "type": "Flatten" if x.kind == "image" else "GlobalAvgPool"},
+        )
+    if x.kind == "sequence":
+        raise ShapeError(
+            f"RepeatVector repeats a flat vector, but it gets a sequence {x.show()}. Use GlobalAvgPool first, "
+            "or turn off 'Output every step' on the recurrent block before it.",
+            fix={"action": "insert_before", "type": "GlobalAvgPool"},
+        )
+    if x.kind == "tokens":
+        raise ShapeError(
+            "RepeatVector repeats a flat vector, but it gets word ids. Add an Embedding and a recurrent block "
+            "(or GlobalAvgPool) first.",
+            fix={"action": "insert_before", "type": "Embedding"},
+        )
+    return TensorSpec("sequence", (p["steps"], x.dims[0]))
+
+
+@lru_cache(maxsize=1)
+def _repeat_module():
+    """The torch module, made on first use so that importing the block library needs no torch."""
+    from torch import nn
+
+    class RepeatVector(nn.Module):
+        """[B, F] -> [B, steps, F]: the vector at every step."""
+
+        def __init__(self, steps: int):
+            super().__init__()
+            self.steps = steps
+
+        def forward(self, x):
+            return x.unsqueeze(1).repeat(1, self.steps, 1)
+
+        def extra_repr(self) -> str:
+            return f"steps={self.steps}"
+
+    return RepeatVector
+
+
 BLOCKS = [
     BlockSpec(
         type="Flatten", category="Reshape", label="Flatten",
@@ -83,5 +130,22 @@ BLOCKS = [
         code=lambda c: Code(f"{c.a}.permute(0, 3, 1, 2).flatten(2)", "columns become time steps"),
         glyph=tuple(line(0.2 + i * 0.15, 0.2, 0.2 + i * 0.15, 0.8) for i in range(3))
         + (line(0.68, 0.5, 0.88, 0.5), line(0.78, 0.4, 0.88, 0.5), line(0.78, 0.6, 0.88, 0.5)),
+    ),
+    BlockSpec(
+        type="RepeatVector", category="Reshape", label="Repeat vector",
+        help="Turns a vector into a sequence by repeating it: every time step is a copy of the vector. "
+             "This lets an encoder's summary (a Dense layer, or a recurrent block's final memory) feed a "
+             "recurrent decoder that writes out a whole sequence: one input, many outputs (one-to-many).",
+        when_to_use="Between an encoder that ends in a vector and a recurrent decoder with 'Output every step' on: "
+                    "generating a sequence from one summary, or a sequence autoencoder.",
+        params=(Param("steps", "int", 10, "Steps", "How many time steps the sequence gets (copies of the vector).",
+                      min=1, max=100_000),),
+        infer=_infer_repeat, build=lambda p, ins: _repeat_module()(p["steps"]),
+        summary=lambda p: f"{p['steps']} steps", color="#5e35b1",
+        code=lambda c: Code(f"{c.a}.unsqueeze(1).repeat(1, {c.params['steps']}, 1)", "the vector at every step"),
+        # a vector, an arrow, and the same vector at three steps
+        glyph=(rect(0.1, 0.2, 0.16, 0.6), line(0.34, 0.5, 0.5, 0.5), line(0.43, 0.41, 0.5, 0.5),
+               line(0.43, 0.59, 0.5, 0.5)) + tuple(line(0.62 + i * 0.13, 0.2, 0.62 + i * 0.13, 0.8) for i in range(3)),
+        id_stem="repeat",
     ),
 ]
