@@ -15,6 +15,18 @@ CATEGORIES = (
     "Normalization", "Regularization", "Activation", "Merge", "Reshape",
 )
 
+#: Network families in the order a mixed network names them ("CNN + LSTM"). A family in
+#: FAMILY_ALONE names a network only when no other is present (every CNN has a Dense too).
+FAMILIES = ("CNN", "LSTM", "GRU", "RNN", "MLP")
+FAMILY_ALONE = ("MLP",)
+
+#: The block whose glyph stands for each category in the palette.
+CATEGORY_GLYPH = {
+    "Input/Output": "Input", "Convolution": "Conv2d", "Pooling": "MaxPool2d", "Dense": "Dense",
+    "Recurrent": "LSTM", "Normalization": "BatchNorm", "Regularization": "Dropout", "Activation": "ReLU",
+    "Merge": "Add", "Reshape": "Flatten",
+}
+
 REGISTRY: dict[str, BlockSpec] = {}
 for _family in (io, conv, pool, dense, recurrent, merge, reshape):
     for _spec in _family.BLOCKS:
@@ -22,6 +34,8 @@ for _family in (io, conv, pool, dense, recurrent, merge, reshape):
             raise RuntimeError(f"block type {_spec.type} declared twice")
         if _spec.category not in CATEGORIES:
             raise RuntimeError(f"block type {_spec.type} has unknown category {_spec.category}")
+        if _spec.family and _spec.family not in FAMILIES:
+            raise RuntimeError(f"block type {_spec.type} has unknown family {_spec.family}")
         REGISTRY[_spec.type] = _spec
 
 
@@ -34,6 +48,16 @@ def block_types() -> list[str]:
     return list(REGISTRY)
 
 
+def family_of_block_types(types: set[str]) -> str:
+    """'CNN', 'LSTM', 'CNN + LSTM', 'MLP' or 'other': the kind of network these block types make."""
+    present = {REGISTRY[t].family for t in types if t in REGISTRY and REGISTRY[t].family}
+    parts = [f for f in FAMILIES if f in present and f not in FAMILY_ALONE]
+    if not parts:
+        alone = [f for f in FAMILIES if f in present]
+        return alone[0] if alone else "other"
+    return " + ".join(parts)
+
+
 def by_category() -> dict[str, list[BlockSpec]]:
     out: dict[str, list[BlockSpec]] = {c: [] for c in CATEGORIES}
     for spec in REGISTRY.values():
@@ -44,4 +68,5 @@ def by_category() -> dict[str, list[BlockSpec]]:
 __all__ = [
     "BlockSpec", "Param", "ParamError", "ShapeError", "TensorSpec", "KINDS", "KIND_AXES",
     "CATEGORIES", "REGISTRY", "get_block", "block_types", "by_category",
+    "FAMILIES", "FAMILY_ALONE", "CATEGORY_GLYPH", "family_of_block_types",
 ]

@@ -1,11 +1,16 @@
 """The vocabulary every block declaration is written in.
 
 A block is ONE `BlockSpec`: its id, category, plain-language help, parameters, ports, a pure
-shape rule (`infer`), a pure cost rule (`count`) and a torch builder (`build`). The palette,
-the inspector form, tooltips, the project file and the docs are all derived from it.
+shape rule (`infer`), a pure cost rule (`count`) and a torch builder (`build`), and everything
+else the program knows about its type: its "Export as Python" code (constructor text and forward
+expression, torch.fx style), the weight-key rule of its studio module, how its weights are read
+back from an ONNX file, its icon glyph, its network family and its id stem. The palette, the
+inspector form, tooltips, the project file, the docs, codegen, the icons and the ONNX round trip
+are all derived from it.
 
-This module must not import torch: the editor imports the block library at start-up and
-torch is loaded lazily, only when a model is built.
+This module must not import torch (nor Qt, nor onnx): the editor imports the block library at
+start-up and torch is loaded lazily, only when a model is built. Code rules only make strings;
+glyphs are data.
 """
 
 from __future__ import annotations
@@ -225,6 +230,59 @@ def no_cost(params: dict, ins: Sequence[TensorSpec], out: TensorSpec) -> tuple[i
 
 
 @dataclass(frozen=True)
+class CodeIn:
+    """What a block's code rule sees when "Export as Python" writes its forward line.
+
+    args: the input values as Python expressions, in port order (for a wrapped layer the first
+    is already adapted: `x.flatten(0, 1)` per frame, `x.transpose(1, 2)` over time).
+    layer: `self.<name>` of the block's layer, if it declared one (`code_layer`).
+    wrapped: "frames" (run on every frame of an image sequence), "time" (channels-first layer on
+    a sequence) or "" (no wrapping); codegen adds the matching reshape after `expr`.
+    """
+
+    params: dict
+    ins: tuple[TensorSpec, ...]
+    out: TensorSpec
+    args: tuple[str, ...]
+    layer: str | None = None
+    wrapped: str = ""
+
+    @property
+    def a(self) -> str:
+        return self.args[0]
+
+    @property
+    def kind(self) -> str:
+        return self.ins[0].kind
+
+
+@dataclass(frozen=True)
+class Code:
+    """One block's forward line: `<value> = expr  # [shape]  note`, after the lines in `pre`.
+
+    An `expr` that is just the input's name (an already flat Flatten) makes no line at all where
+    the value can flow on under its name. `vocab`: the word ids this block accepts (Embedding),
+    so the generated demo draws valid ones.
+    """
+
+    expr: str
+    note: str = ""
+    pre: tuple[tuple[str, str], ...] = ()  # (code, comment)
+    vocab: int | None = None
+
+
+def call_layer(c: CodeIn) -> Code:
+    """The default forward of a block with a layer: call it on the input."""
+    return Code(f"{c.layer}({c.a})")
+
+
+CodeLayerFn = Callable[[dict, Sequence[TensorSpec]], "str | None"]
+CodeFn = Callable[[CodeIn], Code]
+#: Reads a block's weights back from its ONNX nodes: (nodes, constants) -> {torch name: array}.
+OnnxWeightsFn = Callable[[list, dict], dict]
+
+
+@dataclass(frozen=True)
 class BlockSpec:
     """One block type. `infer`, `count` and `build` are pure functions of (params, input specs)."""
 
@@ -243,6 +301,47 @@ class BlockSpec:
     when_to_use: str = ""
     color: str = "#607d8b"
     tags: tuple[str, ...] = field(default_factory=tuple)
+    # --- "Export as Python" (compile/codegen.py renders these; they only make strings) --------
+    #: The layer as a person writes it, e.g. `nn.Conv2d(1, 32, kernel_size=3)`; None: no layer.
+    code_layer: CodeLayerFn | None = None
+    #: The forward expression; default (with a layer): call the layer on the input.
+    code: CodeFn | None = None
+    #: Input kinds on which the studio wraps the layer: OverTime on "sequence" (a channels-first
+    #: layer, transposed around), PerFrame on "image_sequence" (run on every frame). Its weights
+    #: then sit under `inner.`, and the generated code spells the wrapping out.
+    wrap_kinds: tuple[str, ...] = ()
+    #: Weight-key part the studio module always adds (Recurrent keeps the torch layer in `rnn.`).
+    module_prefix: str = ""
+    # --- the rest of the program ---------------------------------------------------------------
+    #: The block has learned weights, read back from an exported ONNX file by this function
+    #: (pure: nodes have .op_type/.input/.attribute, constants are numpy arrays).
+    onnx_weights: OnnxWeightsFn | None = None
+    #: Icon: strokes in unit coordinates (see blocks/glyphs.py); ui/icons.py paints them.
+    glyph: tuple = ()
+    #: Which kind of network a block makes ("CNN", "LSTM", "MLP"...), for run comparisons.
+    family: str = ""
+    #: Stem of new block ids (conv1, bn2); empty: the type in lower case.
+    id_stem: str = ""
+    #: The block keeps the number of features (activations, normalisation, Dropout).
+    keeps_size: bool = False
+
+    @property
+    def stem(self) -> str:
+        return self.id_stem or self.type.lower()
+
+    @property
+    def has_code(self) -> bool:
+        return self.code_layer is not None or self.code is not None
+
+    @property
+    def has_weights(self) -> bool:
+        return self.onnx_weights is not None
+
+    def weight_prefix(self, in_spec: TensorSpec) -> str:
+        """The part between `blocks.<name>.` and the torch parameter name in a studio state dict."""
+        if self.module_prefix:
+            return self.module_prefix
+        return "inner." if in_spec.kind in self.wrap_kinds else ""
 
     def defaults(self) -> dict:
         return {p.name: p.default for p in self.params}

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from .base import BlockSpec, Param, ShapeError, TensorSpec
-from .rules import P_BIAS, need_kind, p_kernel, p_stride, per_axis, prod, window_out
+from .glyphs import rect
+from .onnx_weights import conv_weights
+from .rules import P_BIAS, is_one, is_zero, need_kind, p_kernel, p_stride, per_axis, prod, size_text, window_out
 
 CONV_PARAMS = (
     Param("out_channels", "int", 16, "Filters", "How many different patterns this layer learns to detect (output channels).", min=1, max=65536),
@@ -102,6 +104,27 @@ def _build_conv2d(p: dict, ins: list[TensorSpec]):
     return PerFrame(conv) if ins[0].kind == "image_sequence" else conv
 
 
+def _code_layer(n: int):
+    def layer(p: dict, ins: list[TensorSpec]) -> str:
+        """`nn.Conv2d(1, 32, kernel_size=3, padding='same')`: only the arguments that differ from torch's defaults."""
+        args = [str(ins[0].features), str(p["out_channels"]), f"kernel_size={size_text(p['kernel_size'], n)}"]
+        if not is_one(p["stride"], n):
+            args.append(f"stride={size_text(p['stride'], n)}")
+        pad = p["padding"]
+        if isinstance(pad, str):
+            args.append(f"padding={pad!r}")
+        elif not is_zero(pad, n):
+            args.append(f"padding={size_text(pad, n)}")
+        if not is_one(p["dilation"], n):
+            args.append(f"dilation={size_text(p['dilation'], n)}")
+        if p["groups"] != 1:
+            args.append(f"groups={p['groups']}")
+        if not p["bias"]:
+            args.append("bias=False")
+        return f"nn.Conv{n}d({', '.join(args)})"
+    return layer
+
+
 def _summary(p: dict) -> str:
     k = p["kernel_size"]
     k = "x".join(map(str, k)) if isinstance(k, list) else str(k)
@@ -121,6 +144,9 @@ BLOCKS = [
         when_to_use="Sensor signals, audio features, time series: fast, and sees local patterns in parallel.",
         params=CONV_PARAMS, infer=_infer_conv1d, count=_conv_count(1), build=_build_conv1d,
         summary=_summary, color="#1e88e5",
+        code_layer=_code_layer(1), wrap_kinds=("sequence",), onnx_weights=conv_weights,
+        glyph=tuple(rect(0.14 + i * 0.25, 0.36, 0.2, 0.28) for i in range(3)),
+        family="CNN", id_stem="conv",
     ),
     BlockSpec(
         type="Conv2d", category="Convolution", label="Conv 2-D",
@@ -129,5 +155,8 @@ BLOCKS = [
         when_to_use="Images and video frames: anything where nearby pixels belong together.",
         params=CONV_PARAMS, infer=_infer_conv2d, count=_conv_count(2), build=_build_conv2d,
         summary=_summary, color="#1e88e5",
+        code_layer=_code_layer(2), wrap_kinds=("image_sequence",), onnx_weights=conv_weights,
+        glyph=tuple(rect(0.16 + i * 0.24, (0.2 + j * 0.22) - 0.08, 0.18, 0.18) for i in range(3) for j in range(3)),
+        family="CNN", id_stem="conv",
     ),
 ]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from .base import BlockSpec, Param, ShapeError, TensorSpec
-from .rules import P_BIAS, need_kind, numel, steps
+from .base import BlockSpec, Code, CodeIn, Param, ShapeError, TensorSpec
+from .glyphs import bell, curve, dot, gelu, line, polyline, rect, s_curve
+from .onnx_weights import batchnorm_weights, layernorm_weights, linear_weights
+from .rules import P_BIAS, need_kind, num_text, numel, steps
 
 
 def _infer_dense(p: dict, ins: list[TensorSpec]) -> TensorSpec:
@@ -115,6 +117,50 @@ def _build_softmax(p: dict, ins: list[TensorSpec]):
     return nn.Softmax(dim=dim)
 
 
+# --- "Export as Python" ---------------------------------------------------------------------------
+def _code_dense(p: dict, ins: list[TensorSpec]) -> str:
+    return f"nn.Linear({ins[0].features}, {p['out_features']}{'' if p['bias'] else ', bias=False'})"
+
+
+def _code_dropout(c: CodeIn) -> Code:
+    return Code(f"{c.layer}({c.a})", "only active while training")
+
+
+def _code_batchnorm(p: dict, ins: list[TensorSpec]) -> str:
+    x = ins[0]
+    cls = "nn.BatchNorm1d" if x.kind in ("vector", "sequence") else "nn.BatchNorm2d"
+    args = [str(x.features)]
+    if p["eps"] != 1e-5:
+        args.append(f"eps={num_text(p['eps'])}")
+    if p["momentum"] != 0.1:
+        args.append(f"momentum={num_text(p['momentum'])}")
+    return f"{cls}({', '.join(args)})"
+
+
+def _code_layernorm(p: dict, ins: list[TensorSpec]) -> str:
+    shape = _ln_shape(ins[0])
+    arg = str(shape[0]) if len(shape) == 1 else "[" + ", ".join(map(str, shape)) + "]"
+    eps = "" if p["eps"] == 1e-5 else f", eps={num_text(p['eps'])}"
+    return f"nn.LayerNorm({arg}{eps})"
+
+
+def _code_fn(template: str):
+    """An activation written as a function call, e.g. `torch.relu({a})`."""
+    return lambda c: Code(template.format(a=c.a))
+
+
+def _code_softmax(c: CodeIn) -> Code:
+    dim = {"vector": -1, "sequence": -1, "image": 1, "image_sequence": 2}[c.kind]
+    return Code(f"torch.softmax({c.a}, dim={dim})")
+
+
+_DENSE_GLYPH = (
+    tuple(line(0.22, a, 0.78, b) for a in (0.25, 0.5, 0.75) for b in (0.35, 0.65))
+    + tuple(dot(0.22, a, 0.07) for a in (0.25, 0.5, 0.75))
+    + tuple(dot(0.78, b, 0.07) for b in (0.35, 0.65))
+)
+_NORM_GLYPH = (curve(bell), line(0.1, 0.82, 0.9, 0.82))
+
 P_EPS = Param("eps", "float", 1e-5, "Epsilon", "A tiny number that avoids dividing by zero.", min=0.0, max=1.0)
 
 BLOCKS = [
@@ -126,6 +172,7 @@ BLOCKS = [
         params=(Param("out_features", "int", 64, "Outputs", "How many numbers this layer produces (units).", min=1, max=1_000_000), P_BIAS),
         infer=_infer_dense, count=_count_dense, build=_build_dense,
         summary=lambda p: f"{p['out_features']} units", color="#8e24aa",
+        code_layer=_code_dense, onnx_weights=linear_weights, glyph=_DENSE_GLYPH, family="MLP",
     ),
     BlockSpec(
         type="Dropout", category="Regularization", label="Dropout",
@@ -135,6 +182,9 @@ BLOCKS = [
         params=(Param("p", "float", 0.5, "Drop fraction", "The fraction of values set to zero while training.", min=0.0, max=0.99),),
         infer=_same, count=_count_elementwise, build=_build_dropout,
         summary=lambda p: f"p={p['p']:g}", color="#78909c",
+        code_layer=lambda p, ins: f"nn.Dropout({num_text(p['p'])})", code=_code_dropout, keeps_size=True,
+        glyph=tuple(dot(0.25 + i * 0.25, 0.25 + j * 0.25, 0.08, fill=(i + j) % 2 == 0)
+                    for i in range(3) for j in range(3)),
     ),
     BlockSpec(
         type="BatchNorm", category="Normalization", label="Batch norm",
@@ -143,6 +193,8 @@ BLOCKS = [
         when_to_use="After a convolution, before its activation.",
         params=(P_EPS, Param("momentum", "float", 0.1, "Momentum", "How fast the running averages follow new batches.", min=0.0, max=1.0)),
         infer=_not_tokens("BatchNorm"), count=_count_norm("bn"), build=_build_batchnorm, color="#00897b",
+        code_layer=_code_batchnorm, wrap_kinds=("sequence", "image_sequence"), onnx_weights=batchnorm_weights,
+        glyph=_NORM_GLYPH, id_stem="bn", keeps_size=True,
     ),
     BlockSpec(
         type="LayerNorm", category="Normalization", label="Layer norm",
@@ -150,38 +202,47 @@ BLOCKS = [
              "independent of the batch, so it suits recurrent networks.",
         when_to_use="Between recurrent or dense layers, especially with small batches.",
         params=(P_EPS,), infer=_not_tokens("LayerNorm"), count=_count_norm("ln"), build=_build_layernorm, color="#00897b",
+        code_layer=_code_layernorm, onnx_weights=layernorm_weights, glyph=_NORM_GLYPH, id_stem="ln", keeps_size=True,
     ),
     BlockSpec(
         type="ReLU", category="Activation", label="ReLU",
         help="Keeps positive values and sets negative ones to zero. The default non-linearity: fast and "
              "its gradient does not fade for positive values.",
         params=(), infer=_not_tokens("ReLU"), build=_act("ReLU"), color="#fb8c00",
+        code=_code_fn("torch.relu({a})"), glyph=(polyline((0.1, 0.7), (0.5, 0.7), (0.88, 0.2)),), keeps_size=True,
     ),
     BlockSpec(
         type="LeakyReLU", category="Activation", label="Leaky ReLU",
         help="Like ReLU, but negative values are scaled down instead of zeroed, so no unit goes silent.",
         params=(Param("negative_slope", "float", 0.01, "Negative slope", "How much of a negative value passes.", min=0.0, max=1.0),),
         infer=_not_tokens("LeakyReLU"), build=_act("LeakyReLU", negative_slope="negative_slope"), color="#fb8c00",
+        code=lambda c: Code(f"F.leaky_relu({c.a}, negative_slope={num_text(c.params['negative_slope'])})"),
+        glyph=(polyline((0.1, 0.8), (0.5, 0.7), (0.88, 0.2)),), keeps_size=True,
     ),
     BlockSpec(
         type="Tanh", category="Activation", label="Tanh",
         help="Squashes values into -1..1. Used inside classic recurrent networks; its gradient fades for large values.",
         params=(), infer=_not_tokens("Tanh"), build=_act("Tanh"), color="#fb8c00",
+        code=_code_fn("torch.tanh({a})"), glyph=(curve(s_curve(0.8)), line(0.1, 0.5, 0.9, 0.5)), keeps_size=True,
     ),
     BlockSpec(
         type="Sigmoid", category="Activation", label="Sigmoid",
         help="Squashes values into 0..1, like a gate or a probability. Its gradient is small, so deep stacks train slowly.",
         params=(), infer=_not_tokens("Sigmoid"), build=_act("Sigmoid"), color="#fb8c00",
+        code=_code_fn("torch.sigmoid({a})"), glyph=(curve(s_curve(0.75)),), keeps_size=True,
     ),
     BlockSpec(
         type="GELU", category="Activation", label="GELU",
         help="A smooth variant of ReLU used in modern networks such as transformers.",
         params=(), infer=_not_tokens("GELU"), build=_act("GELU"), color="#fb8c00",
+        code=_code_fn("F.gelu({a})"), glyph=(curve(gelu),), keeps_size=True,
     ),
     BlockSpec(
         type="Softmax", category="Activation", label="Softmax",
         help="Turns scores into probabilities that add up to 1. Not needed before a classification Output "
              "(the loss applies it itself).",
         params=(), infer=_not_tokens("Softmax"), build=_build_softmax, color="#fb8c00",
+        code=_code_softmax, keeps_size=True,
+        glyph=tuple(rect(0.18 + i * 0.23, 0.8 - hh, 0.16, hh) for i, hh in enumerate((0.2, 0.5, 0.3))),
     ),
 ]

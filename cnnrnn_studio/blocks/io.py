@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .base import KIND_AXES, KINDS, BlockSpec, Param, ShapeError, TensorSpec
+from .glyphs import dot, line, oval
 
 _EXAMPLE = {"vector": "[13]", "image": "[1, 28, 28]", "sequence": "[100, 6] or [null, 6]",
             "image_sequence": "[8, 1, 16, 16]", "tokens": "[50] or [null]"}
@@ -61,6 +62,8 @@ BLOCKS = [
         ),
         infer=_infer_input, build=lambda p, ins: None, min_inputs=0, max_inputs=0,
         summary=lambda p: p["kind"].replace("_", " "), color="#455a64",
+        glyph=(line(0.12, 0.5, 0.62, 0.5), line(0.45, 0.32, 0.63, 0.5), line(0.45, 0.68, 0.63, 0.5),
+               line(0.82, 0.2, 0.82, 0.8)),
     ),
     BlockSpec(
         type="Output", category="Input/Output", label="Output",
@@ -70,5 +73,6 @@ BLOCKS = [
                       choices=("classification", "regression")),),
         infer=_infer_output, build=lambda p, ins: None, has_output=False,
         summary=lambda p: p["task"], color="#455a64",
+        glyph=(oval(0.18, 0.18, 0.64, 0.64), dot(0.5, 0.5, 0.09)),
     ),
 ]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from .base import BlockSpec, ShapeError, TensorSpec
+from .base import BlockSpec, Code, CodeIn, ShapeError, TensorSpec
+from .glyphs import line, rect
 
 
 def _infer_add(p: dict, ins: list[TensorSpec]) -> TensorSpec:
@@ -60,6 +61,10 @@ def _build_concat(p: dict, ins: list[TensorSpec]):
     return Concat(_concat_axis(ins[0].kind) + 1)  # +1: the batch axis
 
 
+def _code_concat(c: CodeIn) -> Code:
+    return Code(f"torch.cat(({', '.join(c.args)}), dim={_concat_axis(c.kind) + 1})")
+
+
 BLOCKS = [
     BlockSpec(
         type="Add", category="Merge", label="Add",
@@ -67,6 +72,7 @@ BLOCKS = [
              "(ResNet), the signal and its gradient can bypass layers, so very deep networks still train.",
         when_to_use="Residual (skip) connections.",
         params=(), infer=_infer_add, build=_build_add, min_inputs=2, max_inputs=None, color="#f4511e",
+        code=lambda c: Code(" + ".join(c.args)), glyph=(line(0.5, 0.22, 0.5, 0.78), line(0.22, 0.5, 0.78, 0.5)),
     ),
     BlockSpec(
         type="Concat", category="Merge", label="Concat",
@@ -74,5 +80,6 @@ BLOCKS = [
              "features. Lets parallel branches (say a CNN and an LSTM) both feed the decision.",
         when_to_use="To combine parallel branches that look at the data differently.",
         params=(), infer=_infer_concat, build=_build_concat, min_inputs=2, max_inputs=None, color="#f4511e",
+        code=_code_concat, glyph=(rect(0.18, 0.22, 0.28, 0.56), rect(0.54, 0.22, 0.28, 0.56)),
     ),
 ]

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from .base import BlockSpec, ShapeError, TensorSpec
-from .rules import need_kind, numel, prod, p_kernel, p_padding_int, p_stride, per_axis, window_out
+from .base import BlockSpec, Code, CodeIn, ShapeError, TensorSpec
+from .glyphs import window_grid
+from .rules import is_zero, need_kind, numel, prod, p_kernel, p_padding_int, p_stride, per_axis, size_text, window_out
 
 POOL_PARAMS = (p_kernel(2), p_stride(None, optional=True), p_padding_int(0))
 
@@ -67,6 +68,22 @@ def _build(n: int, op: str):
     return build
 
 
+def _code_layer(n: int, op: str):
+    def layer(p: dict, ins: list[TensorSpec]) -> str:
+        # A min pool is written as a max pool of -x (as the studio's Negate module does it).
+        args = [size_text(p["kernel_size"], n)]
+        if p["stride"] is not None:
+            args.append(f"stride={size_text(p['stride'], n)}")
+        if not is_zero(p["padding"], n):
+            args.append(f"padding={size_text(p['padding'], n)}")
+        return f"nn.{'Avg' if op == 'Avg' else 'Max'}Pool{n}d({', '.join(args)})"
+    return layer
+
+
+def _code_min(c: CodeIn) -> Code:
+    return Code(f"-{c.layer}(-{c.a})", "min = -max of -x" if c.wrapped else "min pool = -(max pool of -x)")
+
+
 def _summary(p: dict) -> str:
     k = p["kernel_size"]
     k = "x".join(map(str, k)) if isinstance(k, list) else str(k)
@@ -87,6 +104,8 @@ for _n in (1, 2):
                           "Min": "keeps the weakest response (useful for dips in a signal)."}[_op]),
             params=POOL_PARAMS, infer=_infer(_n, _t), count=_count, build=_build(_n, _op),
             summary=_summary, color="#43a047",
+            code_layer=_code_layer(_n, _op), code=_code_min if _op == "Min" else None,
+            wrap_kinds=("sequence",) if _n == 1 else ("image_sequence",), glyph=window_grid(0.22),
         ))
 
 
@@ -112,6 +131,15 @@ def _build_global(mode: str):
     return build
 
 
+def _code_global(mode: str):
+    def code(c: CodeIn) -> Code:
+        dims = {"image": "(2, 3)", "sequence": "1", "image_sequence": "(3, 4)"}[c.kind]
+        note = {"image": "over height and width", "sequence": "over time",
+                "image_sequence": "over each frame's height and width"}[c.kind]
+        return Code(f"{c.a}.{'mean' if mode == 'avg' else 'amax'}(dim={dims})", note)
+    return code
+
+
 def _count_global(p: dict, ins: list[TensorSpec], out: TensorSpec) -> tuple[int, int]:
     return 0, numel(ins[0])
 
@@ -124,4 +152,5 @@ for _mode, _Name in (("avg", "GlobalAvgPool"), ("max", "GlobalMaxPool")):
               "on an image sequence every frame is pooled, time is kept."),
         when_to_use="At the end of a convolutional network, instead of Flatten: far fewer weights, and it works for any input length.",
         params=(), infer=_infer_global(_Name), count=_count_global, build=_build_global(_mode), color="#43a047",
+        code=_code_global(_mode), glyph=window_grid(0.16),
     ))

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from .base import BlockSpec, Param, ShapeError, TensorSpec
-from .rules import steps
+from .base import BlockSpec, Code, CodeIn, Param, ShapeError, TensorSpec
+from .glyphs import line, loop_arrow, rect
+from .onnx_weights import embedding_weights, recurrent_weights
+from .rules import num_text, steps
 
 _GATES = {"RNN": 1, "GRU": 3, "LSTM": 4}
 
@@ -100,10 +102,45 @@ def _summary(p: dict) -> str:
     return s
 
 
+def _code_layer(cell: str):
+    def layer(p: dict, ins: list[TensorSpec]) -> str:
+        args = [str(ins[0].features), str(p["hidden_size"])]
+        if p["num_layers"] != 1:
+            args.append(f"num_layers={p['num_layers']}")
+        args.append("batch_first=True")
+        if p["bidirectional"]:
+            args.append("bidirectional=True")
+        if p["num_layers"] > 1 and p["dropout"] > 0:
+            args.append(f"dropout={num_text(p['dropout'])}")
+        return f"nn.{cell}({', '.join(args)})"
+    return layer
+
+
+def _code(cell: str):
+    def code(c: CodeIn) -> Code:
+        """torch's recurrent layers return (output, state): pick what the studio's Recurrent returns."""
+        p = c.params
+        if p["return_sequences"]:
+            return Code(f"{c.layer}({c.a})[0]", "the output at every step")
+        state = "(h, _)" if cell == "LSTM" else "h"
+        dirs = 2 if p["bidirectional"] else 1
+        pre = ((f"_, {state} = {c.layer}({c.a})",
+                f"h: final state of every layer{' and direction' if dirs > 1 else ''} "
+                f"[{p['num_layers'] * dirs}, B, {p['hidden_size']}]"),)
+        if p["bidirectional"]:
+            return Code("torch.cat((h[-2], h[-1]), dim=1)", "last layer, both directions", pre)
+        return Code("h[-1]", "last layer's final state", pre)
+    return code
+
+
+# The loop arrow; a gate bar for the gated cells (longer for LSTM's extra memory cell).
+_GATE_BAR = {"RNN": (), "LSTM": (line(0.5, 0.38, 0.5, 0.62),), "GRU": (line(0.5, 0.38, 0.5, 0.55),)}
+
 BLOCKS = [
     BlockSpec(type=n, category="Recurrent", label=n, help=_HELP[n][0], when_to_use=_HELP[n][1],
               params=RNN_PARAMS, infer=_infer(n), count=_count(n), build=_build(n), summary=_summary,
-              color="#e53935")
+              color="#e53935", code_layer=_code_layer(n), code=_code(n), module_prefix="rnn.",
+              onnx_weights=recurrent_weights(n), glyph=loop_arrow() + _GATE_BAR[n], family=n)
     for n in ("RNN", "LSTM", "GRU")
 ]
 
@@ -137,4 +174,9 @@ BLOCKS.append(BlockSpec(
     count=lambda p, ins, out: (p["num_embeddings"] * p["embedding_dim"], 0),
     build=_build_embedding, summary=lambda p: f"{p['num_embeddings']} words -> {p['embedding_dim']}",
     color="#6d4c41",
+    code_layer=lambda p, ins: f"nn.Embedding({p['num_embeddings']}, {p['embedding_dim']}, padding_idx=0)",
+    code=lambda c: Code(f"{c.layer}({c.a})", vocab=c.params["num_embeddings"]),
+    onnx_weights=embedding_weights, id_stem="embed",
+    glyph=tuple(s for i, fy in enumerate((0.3, 0.5, 0.7))
+                for s in (line(0.15, fy, 0.35, fy), rect(0.5, fy - 0.07, 0.2 + 0.1 * i, 0.14))),
 ))

@@ -81,3 +81,23 @@ def p_padding_int(default=0) -> Param:
 
 
 P_BIAS = Param("bias", "bool", True, "Bias", "Add a learned offset to each output.")
+
+
+# --- text for "Export as Python" (the blocks' code rules; strings only) -----------------------
+def size_text(value, n: int) -> str:
+    """`3` or `(3, 5)`: a size as a person writes it for torch."""
+    v = per_axis(value, n, "size")
+    return str(v[0]) if len(set(v)) == 1 else "(" + ", ".join(map(str, v)) + ")"
+
+
+def is_one(value, n: int) -> bool:
+    return all(v == 1 for v in per_axis(value, n, "size"))
+
+
+def is_zero(value, n: int) -> bool:
+    return all(v == 0 for v in per_axis(value, n, "size"))
+
+
+def num_text(x: float) -> str:
+    """A float written exactly (repr round-trips), without noise: 0.3, 1e-05."""
+    return repr(float(x))

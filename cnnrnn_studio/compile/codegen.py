@@ -8,7 +8,7 @@ unflatten around per-frame layers, the recurrent final-state selection), `load_w
 studio's `.safetensors` files and a small demo under `if __name__ == "__main__":`.
 
 The generated module imports only torch and safetensors. Its outputs equal the studio model's
-(tests/export/test_codegen.py checks every template and every block type). Generating the text
+(tests/interop/test_codegen.py checks every template and every block type). Generating the text
 needs no torch: the GUI shows it read-only as the person edits.
 """
 
@@ -20,8 +20,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..blocks import TensorSpec
-from ..blocks.rules import per_axis
+from ..blocks import REGISTRY, TensorSpec
+from ..blocks.base import Code, CodeIn, call_layer
 from ..errors import ValidationError
 from ..graph import Analysis, Graph, analyze
 
@@ -42,23 +42,14 @@ state_dict to to_empty train training type xpu zero_grad
 _RESERVED_LOCALS = frozenset({"x", "h", "self", "torch", "nn", "F", "batch", "steps", "load_file",
                               "save_file", "model", "path"})
 
-# Blocks whose studio module wraps the torch layer; the wrapper adds a name to the weight keys.
-_RECURRENT = ("RNN", "LSTM", "GRU")
-
-
 def studio_wrapper(block_type: str, in_spec: TensorSpec) -> str:
     """The part between `blocks.<name>.` and the torch parameter name in a studio state dict.
 
-    Conv1d, 1-d pools and BatchNorm on a sequence sit in OverTime (`inner.`); 2-d layers on an
-    image sequence sit in PerFrame (`inner.`); recurrent layers sit in Recurrent (`rnn.`).
+    Declared by each block (`BlockSpec.weight_prefix`): layers the studio wraps in OverTime or
+    PerFrame sit in `inner.`, recurrent layers in Recurrent's `rnn.`.
     """
-    if block_type in _RECURRENT:
-        return "rnn."
-    if block_type == "Conv1d":
-        return "inner."
-    if block_type in ("Conv2d", "BatchNorm") and in_spec.kind in ("sequence", "image_sequence"):
-        return "inner."
-    return ""
+    spec = REGISTRY.get(block_type)
+    return spec.weight_prefix(in_spec) if spec is not None else ""
 
 
 def studio_module_names(graph: Graph, analysis: Analysis) -> dict[str, str]:
@@ -137,24 +128,6 @@ def _shape(spec: TensorSpec) -> str:
     return "[" + ", ".join(["B"] + ["T" if d is None else str(d) for d in spec.dims]) + "]"
 
 
-def _size(value: Any, n: int) -> str:
-    v = per_axis(value, n, "size")
-    return str(v[0]) if len(set(v)) == 1 else "(" + ", ".join(map(str, v)) + ")"
-
-
-def _is_one(value: Any, n: int) -> bool:
-    return all(v == 1 for v in per_axis(value, n, "size"))
-
-
-def _is_zero(value: Any, n: int) -> bool:
-    return all(v == 0 for v in per_axis(value, n, "size"))
-
-
-def _num(x: float) -> str:
-    """A float written exactly (repr round-trips), without noise: 0.3, 1e-05."""
-    return repr(float(x))
-
-
 @dataclass
 class _Layer:
     attr: str
@@ -184,70 +157,12 @@ class _Plan:
     per_frame: bool = False
 
 
-def _layer_ctor(btype: str, p: dict, ins: list[TensorSpec]) -> str | None:
-    """`nn.Conv2d(1, 32, kernel_size=3, padding='same')`: the layer as a person would write it."""
-    x = ins[0] if ins else None
-    if btype in ("Conv1d", "Conv2d"):
-        n = 1 if btype == "Conv1d" else 2
-        args = [str(x.features), str(p["out_channels"]), f"kernel_size={_size(p['kernel_size'], n)}"]
-        if not _is_one(p["stride"], n):
-            args.append(f"stride={_size(p['stride'], n)}")
-        pad = p["padding"]
-        if isinstance(pad, str):
-            args.append(f"padding={pad!r}")
-        elif not _is_zero(pad, n):
-            args.append(f"padding={_size(pad, n)}")
-        if not _is_one(p["dilation"], n):
-            args.append(f"dilation={_size(p['dilation'], n)}")
-        if p["groups"] != 1:
-            args.append(f"groups={p['groups']}")
-        if not p["bias"]:
-            args.append("bias=False")
-        return f"nn.{btype}({', '.join(args)})"
-    m = re.fullmatch(r"(Max|Avg|Min)Pool([12])d", btype)
-    if m:
-        n = int(m.group(2))
-        cls = f"nn.{'Avg' if m.group(1) == 'Avg' else 'Max'}Pool{n}d"
-        args = [_size(p["kernel_size"], n)]
-        if p["stride"] is not None:
-            args.append(f"stride={_size(p['stride'], n)}")
-        if not _is_zero(p["padding"], n):
-            args.append(f"padding={_size(p['padding'], n)}")
-        return f"{cls}({', '.join(args)})"
-    if btype == "Dense":
-        return f"nn.Linear({x.features}, {p['out_features']}{'' if p['bias'] else ', bias=False'})"
-    if btype == "Dropout":
-        return f"nn.Dropout({_num(p['p'])})"
-    if btype == "BatchNorm":
-        cls = "nn.BatchNorm1d" if x.kind in ("vector", "sequence") else "nn.BatchNorm2d"
-        args = [str(x.features)]
-        if p["eps"] != 1e-5:
-            args.append(f"eps={_num(p['eps'])}")
-        if p["momentum"] != 0.1:
-            args.append(f"momentum={_num(p['momentum'])}")
-        return f"{cls}({', '.join(args)})"
-    if btype == "LayerNorm":
-        shape = [x.features] if x.kind in ("vector", "sequence") else list(x.dims[-3:])
-        arg = str(shape[0]) if len(shape) == 1 else "[" + ", ".join(map(str, shape)) + "]"
-        eps = "" if p["eps"] == 1e-5 else f", eps={_num(p['eps'])}"
-        return f"nn.LayerNorm({arg}{eps})"
-    if btype in _RECURRENT:
-        args = [str(x.features), str(p["hidden_size"])]
-        if p["num_layers"] != 1:
-            args.append(f"num_layers={p['num_layers']}")
-        args.append("batch_first=True")
-        if p["bidirectional"]:
-            args.append("bidirectional=True")
-        if p["num_layers"] > 1 and p["dropout"] > 0:
-            args.append(f"dropout={_num(p['dropout'])}")
-        return f"nn.{btype}({', '.join(args)})"
-    if btype == "Embedding":
-        return f"nn.Embedding({p['num_embeddings']}, {p['embedding_dim']}, padding_idx=0)"
-    return None
-
-
-_FUNCS = {"ReLU": "torch.relu({a})", "Tanh": "torch.tanh({a})", "Sigmoid": "torch.sigmoid({a})",
-          "GELU": "F.gelu({a})"}
+# How the studio's wrappers are spelled out around a block's own code, per input kind:
+# (adapt the input, restore the result, what the comment says).
+_WRAPS = {
+    "image_sequence": ("frames", "{a}.flatten(0, 1)", "{e}.unflatten(0, (batch, steps))", "on every frame", " ({n})"),
+    "sequence": ("time", "{a}.transpose(1, 2)", "{e}.transpose(1, 2)", "over time: torch wants [B, features, T]", ", {n}"),
+}
 
 
 def _plan(graph: Graph, analysis: Analysis, name: str, description: str) -> _Plan:
@@ -278,95 +193,43 @@ def _plan(graph: Graph, analysis: Analysis, name: str, description: str) -> _Pla
         var[inp] = _ident(inp, var_names, _RESERVED_LOCALS)
         plan.lines.append(_Line(f"{var[inp]} = x", "the input, kept for the branches that read it"))
     if analysis.input_spec.kind == "image_sequence":  # type: ignore[union-attr]
-        plan.per_frame = any(graph.block(b).type in ("Conv2d", "MaxPool2d", "AvgPool2d", "MinPool2d", "BatchNorm")
-                             for b in steps)
+        plan.per_frame = any("image_sequence" in REGISTRY[graph.block(b).type].wrap_kinds for b in steps)
 
     for pos, bid in enumerate(steps):
         block = graph.block(bid)
         btype, p = block.type, analysis.params[bid]
+        spec = REGISTRY[btype]
+        if not spec.has_code:  # fail loudly, never write wrong code
+            raise ValueError(f"python_source: no code rule for block type {btype!r}")
         ins = analysis.in_specs[bid]
         out_spec = analysis.specs[bid]
         args = [var[s] for s in graph.inputs_of(bid)]
         a = args[0]
-        ctor = _layer_ctor(btype, p, ins)
+        ctor = spec.code_layer(p, ins) if spec.code_layer is not None else None
         attr = None
         if ctor is not None:
             attr = _ident(bid, attrs, _MODULE_ATTRS | {"blocks"})
             plan.layers.append(_Layer(attr, ctor))
-            if btype not in ("Dropout",) and not btype.endswith(("Pool1d", "Pool2d")):
+            if spec.has_weights:
                 wrapper = studio_wrapper(btype, ins[0])
                 plan.key_map.append((f"blocks.{studio_names[bid]}.{wrapper}", f"{attr}."))
-        if btype == "Embedding":
-            plan.vocab = p["num_embeddings"] if plan.vocab is None else min(plan.vocab, p["num_embeddings"])
         out = "x" if flows_on(bid, pos) else _ident(bid, var_names, _RESERVED_LOCALS)
         shape = _shape(out_spec)
-        kind = ins[0].kind
-        pre: list[_Line] = []
-        note = ""
-        per_frame = kind == "image_sequence" and btype in ("Conv2d", "MaxPool2d", "AvgPool2d", "MinPool2d", "BatchNorm")
-        over_time = kind == "sequence" and btype in ("Conv1d", "MaxPool1d", "AvgPool1d", "MinPool1d", "BatchNorm")
-        negate = btype.startswith("MinPool")
-        if per_frame:
-            inner = f"self.{attr}({'-' if negate else ''}{a}.flatten(0, 1))"
-            expr = f"{'-' if negate else ''}{inner}.unflatten(0, (batch, steps))"
-            note = "on every frame" + (" (min = -max of -x)" if negate else "")
-        elif over_time:
-            inner = f"self.{attr}({'-' if negate else ''}{a}.transpose(1, 2))"
-            expr = f"{'-' if negate else ''}{inner}.transpose(1, 2)"
-            note = "over time: torch wants [B, features, T]" + (", min = -max of -x" if negate else "")
-        elif negate:
-            expr = f"-self.{attr}(-{a})"
-            note = "min pool = -(max pool of -x)"
-        elif attr is not None and btype not in _RECURRENT:
-            expr = f"self.{attr}({a})"
-            if btype == "Dropout":
-                note = "only active while training"
-        elif btype in _FUNCS:
-            expr = _FUNCS[btype].format(a=a)
-        elif btype == "LeakyReLU":
-            expr = f"F.leaky_relu({a}, negative_slope={_num(p['negative_slope'])})"
-        elif btype == "Softmax":
-            dim = {"vector": -1, "sequence": -1, "image": 1, "image_sequence": 2}[kind]
-            expr = f"torch.softmax({a}, dim={dim})"
-        elif btype in ("GlobalAvgPool", "GlobalMaxPool"):
-            dims = {"image": "(2, 3)", "sequence": "1", "image_sequence": "(3, 4)"}[kind]
-            expr = f"{a}.{'mean' if btype == 'GlobalAvgPool' else 'amax'}(dim={dims})"
-            note = {"image": "over height and width", "sequence": "over time",
-                    "image_sequence": "over each frame's height and width"}[kind]
-        elif btype == "Flatten":
-            if kind == "vector" and (a != "x" or flows_on(bid, pos)):
-                var[bid] = a  # already flat: no line, the value flows on under its name
-                continue
-            expr = a if kind == "vector" else f"{a}.flatten({2 if kind == 'image_sequence' else 1})"
-            note = "already flat" if kind == "vector" else ""
-            note = "each frame flattened, time kept" if kind == "image_sequence" else note
-        elif btype == "ToSequence":
-            expr = f"{a}.permute(0, 3, 1, 2).flatten(2)"
-            note = "columns become time steps"
-        elif btype == "Add":
-            expr = " + ".join(args)
-        elif btype == "Concat":
-            dim = {"vector": 1, "sequence": 2, "image": 1, "image_sequence": 2}[kind]
-            expr = f"torch.cat(({', '.join(args)}), dim={dim})"
-        elif btype in _RECURRENT:
-            if p["return_sequences"]:
-                expr = f"self.{attr}({a})[0]"
-                note = "the output at every step"
-            else:
-                state = "(h, _)" if btype == "LSTM" else "h"
-                dirs = 2 if p["bidirectional"] else 1
-                pre.append(_Line(f"_, {state} = self.{attr}({a})",
-                                 f"h: final state of every layer{' and direction' if dirs > 1 else ''} "
-                                 f"[{p['num_layers'] * dirs}, B, {p['hidden_size']}]"))
-                if p["bidirectional"]:
-                    expr = "torch.cat((h[-2], h[-1]), dim=1)"
-                    note = "last layer, both directions"
-                else:
-                    expr = "h[-1]"
-                    note = "last layer's final state"
-        else:  # a block type this generator does not know: fail loudly, never write wrong code
-            raise ValueError(f"python_source: no code rule for block type {btype!r}")
-        plan.lines.extend(pre)
+        wrap = _WRAPS.get(ins[0].kind) if ins[0].kind in spec.wrap_kinds else None
+        if wrap is not None:
+            args[0] = wrap[1].format(a=a)
+        code: Code = (spec.code or call_layer)(CodeIn(p, tuple(ins), out_spec, tuple(args),
+                                                      f"self.{attr}" if attr else None, wrap[0] if wrap else ""))
+        if code.vocab is not None:
+            plan.vocab = code.vocab if plan.vocab is None else min(plan.vocab, code.vocab)
+        expr, note = code.expr, code.note
+        if wrap is not None:
+            expr = wrap[2].format(e=expr)
+            note = wrap[3] + (wrap[4].format(n=note) if note else "")
+        elif expr == a and (a != "x" or flows_on(bid, pos)):
+            var[bid] = a  # the block passes its input on unchanged: no line, the value keeps its name
+            continue
+        plan.lines.extend(_Line(c, comment) for c, comment in code.pre)
         plan.lines.append(_Line(f"{out} = {expr}", f"{shape}  {note}".rstrip()))
         var[bid] = out
     plan.result = var[graph.inputs_of(analysis.output_id)[0]]  # type: ignore[arg-type]

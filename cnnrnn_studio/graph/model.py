@@ -118,8 +118,10 @@ class Graph:
 
     def new_id(self, type_id: str) -> str:
         """A short readable id like conv1, lstm2 that is not taken yet."""
-        stem = {"Conv1d": "conv", "Conv2d": "conv", "Input": "input", "Output": "output",
-                "BatchNorm": "bn", "LayerNorm": "ln", "Embedding": "embed"}.get(type_id, type_id.lower())
+        from ..blocks import REGISTRY
+
+        spec = REGISTRY.get(type_id)  # the declaration's id stem; an unknown type: its name
+        stem = spec.stem if spec is not None else type_id.lower()
         stem = re.sub(r"[^a-z0-9_]", "", stem) or "block"
         i = 1
         while f"{stem}{i}" in self._g:

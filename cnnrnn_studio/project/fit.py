@@ -8,10 +8,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ..blocks import REGISTRY
 from ..errors import StudioError
 
-# Blocks that keep the number of features, so the size the Output sees comes from further back.
-SAME_SIZE = {"ReLU", "LeakyReLU", "Tanh", "Sigmoid", "GELU", "Softmax", "Dropout", "BatchNorm", "LayerNorm"}
+# Blocks that keep the number of features (declared `keeps_size`), so the size the Output sees
+# comes from further back.
+SAME_SIZE = {t for t, spec in REGISTRY.items() if spec.keeps_size}
 
 
 class DatasetError(StudioError):

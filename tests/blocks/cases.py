@@ -65,4 +65,18 @@ CASES = [
     ("Concat", {}, [SEQ, S("sequence", (20, 2))]),
     ("Concat", {}, [VEC, S("vector", (2,)), S("vector", (1,))]),
     ("Concat", {}, [CLIP, S("image_sequence", (4, 1, 9, 9))]),
+    ("RepeatVector", {"steps": 4}, [VEC]),
+    ("RepeatVector", {"steps": 1}, [S("vector", (3,))]),
+]
+
+# Inputs a block refuses: (type, params, input specs, words its message must contain, e.g. the fix).
+REFUSED = [
+    ("Dense", {}, [IMG], ("Flatten",)),
+    ("Conv1d", {}, [TOK], ("Embedding",)),
+    ("Flatten", {}, [VSEQ], ("GlobalAvgPool",)),
+    ("Output", {"task": "classification"}, [SEQ], ("GlobalAvgPool",)),
+    ("RepeatVector", {}, [IMG], ("Flatten or GlobalAvgPool first",)),
+    ("RepeatVector", {}, [SEQ], ("GlobalAvgPool first",)),
+    ("RepeatVector", {}, [CLIP], ("GlobalAvgPool",)),
+    ("RepeatVector", {}, [TOK], ("Embedding",)),
 ]

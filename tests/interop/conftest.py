@@ -170,6 +170,79 @@ def sample_input(project: Project, batch: int = 3, length: int = 12, seed: int =
     return torch.randn((batch, *dims), generator=gen)
 
 
+# --- one-block networks, one per example in tests/blocks/cases.py ---------------------------------
+# So "adding a block is its declaration plus one test case": each case becomes Input -> block ->
+# adapter -> Output, and codegen and ONNX export are tested on it without a hand-written graph.
+
+def _case_cases() -> list[tuple]:
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location(
+        "_block_cases", Path(__file__).resolve().parents[1] / "blocks" / "cases.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)  # type: ignore[union-attr]
+    return list(mod.CASES)
+
+
+CASES = _case_cases()
+CASE_IDS = [f"{i:02d}_{c[0]}" for i, c in enumerate(CASES)]
+
+
+def _adapt(g: Graph, src: str, have, want, name: str, port: int) -> str:
+    """A block from `have` (the Input's spec) to `want` (another input's spec) of the same kind."""
+    if port == 0:
+        return src
+    if have == want:  # a second link from the same block is not allowed: pass through a Dropout
+        g.add_block("Dropout", {"p": 0.0}, name)
+    elif want.kind in ("image", "image_sequence"):
+        g.add_block("Conv2d", {"out_channels": want.features, "kernel_size": 1}, name)
+    else:
+        g.add_block("Dense", {"out_features": want.features}, name)
+    g.add_link(src, name)
+    return name
+
+
+def case_graph(btype: str, params: dict, ins: list) -> Graph:
+    """Input (the case's first input spec) -> the block -> whatever makes a vector -> Output."""
+    from cnnrnn_studio.graph import analyze
+
+    g = Graph()
+    first = ins[0]
+    g.add_block("Input", {"kind": first.kind, "shape": list(first.dims)}, "input")
+    g.add_block(btype, params, "block")
+    for port, spec in enumerate(ins):
+        g.add_link(_adapt(g, "input", first, spec, f"adapt_in{port}", port), "block", port)
+    last, i = "block", 0
+    while True:
+        out = analyze_spec(g, last)
+        if out.kind == "vector":
+            break
+        i += 1
+        name = f"adapt_out{i}"
+        if out.kind in ("image", "image_sequence"):
+            g.add_block("Flatten", {}, name)
+        else:  # a sequence of any length
+            g.add_block("GlobalAvgPool", {}, name)
+        g.add_link(last, name)
+        last = name
+    g.add_block("Output", {"task": "regression"}, "output")
+    g.add_link(last, "output")
+    assert analyze(g).ok, analyze(g).errors
+    return g
+
+
+def analyze_spec(g: Graph, bid: str):
+    from cnnrnn_studio.graph import analyze
+
+    return analyze(g).specs[bid]
+
+
+def case_project(index: int) -> Project:
+    btype, params, ins = CASES[index]
+    return Project(case_graph(btype, params, ins), name=f"case {CASE_IDS[index]}")
+
+
 class Nets:
     """The helpers above, for test modules (conftest is not importable under importlib mode)."""
 
@@ -180,6 +253,9 @@ class Nets:
     network = staticmethod(network)
     randomise = staticmethod(randomise)
     sample_input = staticmethod(sample_input)
+    cases = CASES
+    case_ids = CASE_IDS
+    case_project = staticmethod(case_project)
 
 
 @pytest.fixture
@@ -194,6 +270,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("zoo_name", list(ZOO_SPECS))
     if "network_name" in metafunc.fixturenames:
         metafunc.parametrize("network_name", TEMPLATE_IDS + list(ZOO_SPECS))
+    if "case_index" in metafunc.fixturenames:  # every block test case as a one-block network
+        metafunc.parametrize("case_index", range(len(CASES)), ids=CASE_IDS)
 
 
 @pytest.fixture(scope="session")

@@ -33,7 +33,8 @@ from typing import TYPE_CHECKING, Any
 from ..errors import OnnxImportError
 from .convert import _Converter
 from .read import BLOCK_OPS, PLUMBING_OPS, SUPPORTED_OPS, read_model
-from .roundtrip import _import_studio, rnn_weights_to_torch
+from ...blocks.onnx_weights import rnn_weights_to_torch
+from .roundtrip import _import_studio
 from .verify import VERIFY_TOLERANCE, _verify
 
 if TYPE_CHECKING:

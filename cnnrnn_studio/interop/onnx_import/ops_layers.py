@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable
 
-from .roundtrip import _gemm_weights
+from ...blocks.onnx_weights import gemm_weights as _gemm_weights
 from .tracked import _ConverterBase, _V
 
 if TYPE_CHECKING:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Callable
 
 from .read import _DEFAULT_ACTS, _to_str
-from .roundtrip import rnn_weights_to_torch
+from ...blocks.onnx_weights import rnn_weights_to_torch
 from .tracked import _ConverterBase, _V
 
 if TYPE_CHECKING:

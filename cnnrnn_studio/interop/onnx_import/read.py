@@ -20,9 +20,6 @@ BLOCK_OPS = ("Conv", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPo
 PLUMBING_OPS = ("Neg", "Transpose", "Reshape", "Squeeze", "Unsqueeze", "Gather", "Shape", "Slice", "ConstantOfShape",
                 "Constant", "Cast", "Expand")
 SUPPORTED_OPS = frozenset(BLOCK_OPS + PLUMBING_OPS)
-_GATES = {"LSTM": 4, "GRU": 3, "RNN": 1}
-# ONNX gate order -> torch gate order: LSTM iofc -> ifgo, GRU zrh -> rzn.
-_TORCH_FROM_ONNX = {"LSTM": (0, 2, 3, 1), "GRU": (1, 0, 2), "RNN": (0,)}
 _DEFAULT_ACTS = {"LSTM": ["Sigmoid", "Tanh", "Tanh"], "GRU": ["Sigmoid", "Tanh"], "RNN": ["Tanh"]}
 
 

@@ -33,7 +33,6 @@ class _Layout:
     roles: tuple             # physical roles of the ONNX input, e.g. ("N", "F", "T")
     input_name: str
     output_name: str
-    out_roles: tuple = ("N", "F")  # not read; kept while _import_studio passes it
     batch: int | None = None  # a fixed batch size in the original file
 
 

@@ -19,8 +19,9 @@ from .charts import Chart, color, fmt_value
 from .engine import Engine
 from .history import as_float
 from ..shell.tasks import plain_message
+from ...blocks import FAMILIES, REGISTRY, family_of_block_types
 
-RECURRENT = ("LSTM", "GRU", "RNN")
+RECURRENT = tuple(f for f in FAMILIES if any(s.family == f and s.category == "Recurrent" for s in REGISTRY.values()))
 
 
 def network_family(project) -> str:
@@ -31,12 +32,8 @@ def network_family(project) -> str:
 
 
 def family_of_types(types: set[str]) -> str:
-    conv = any(t.startswith("Conv") for t in types)
-    rec = [t for t in RECURRENT if t in types]
-    parts = (["CNN"] if conv else []) + rec
-    if not parts:
-        return "MLP" if "Dense" in types else "other"
-    return " + ".join(parts)
+    """From the blocks' declared families (BlockSpec.family)."""
+    return family_of_block_types(types)
 
 
 @dataclass
