@@ -13,6 +13,7 @@ from typing import Sequence
 
 from .errors import StudioError
 from .interop import commands as interop_commands
+from .kinds import format_shape
 from .train import commands as train_commands
 
 EXIT_INVALID = 1   # the project/network/data is not valid (argparse exits 2 for bad flags)
@@ -47,8 +48,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     else:
         table = [("block", "type", "output shape", "params", "mult-adds")]
         for r in rows:
-            shape = "?" if r["output_shape"] is None else (
-                "[" + ", ".join("T" if d is None else str(d) for d in r["output_shape"]) + "]")
+            shape = "?" if r["output_shape"] is None else format_shape(r["output_shape"])
             table.append((r["id"], r["type"], shape, _fmt_int(r["params"]), _fmt_int(r["macs"])))
         table.append(("total", "", "", _fmt_int(a.total_params), _fmt_int(a.total_macs)))
         widths = [max(len(row[i]) for row in table) for i in range(5)]

@@ -18,24 +18,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
-KINDS = ("vector", "image", "sequence", "image_sequence", "tokens")
+from ..kinds import KIND_NAMES as KINDS
+from ..kinds import KINDS as _KINDS
+from ..kinds import format_shape
 
-#: What each kind's per-sample axes mean; used in messages and the docs.
-KIND_AXES = {
-    "vector": ("features",),
-    "image": ("channels", "height", "width"),
-    "sequence": ("time", "features"),
-    "image_sequence": ("time", "channels", "height", "width"),
-    "tokens": ("time",),
-}
-
-KIND_WORDS = {
-    "vector": "a flat vector",
-    "image": "an image",
-    "sequence": "a sequence",
-    "image_sequence": "an image sequence",
-    "tokens": "a sequence of word ids",
-}
+#: What each kind's per-sample axes mean, and what one sample is in words (cnnrnn_studio.kinds).
+KIND_AXES = {name: k.axes for name, k in _KINDS.items()}
+KIND_WORDS = {name: k.phrase for name, k in _KINDS.items()}
 
 
 @dataclass(frozen=True)
@@ -66,7 +55,7 @@ class TensorSpec:
         return self.dims[-1]  # type: ignore[return-value]
 
     def show(self) -> str:
-        return "[" + ", ".join("T" if d is None else str(d) for d in self.dims) + "]"
+        return format_shape(self.dims)
 
     def to_json(self) -> list[int | None]:
         return list(self.dims)

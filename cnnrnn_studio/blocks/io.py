@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .base import KIND_AXES, KINDS, BlockSpec, Param, ShapeError, TensorSpec
 from .glyphs import dot, line, oval
+from ..kinds import kind_title
 
 _EXAMPLE = {"vector": "[13]", "image": "[1, 28, 28]", "sequence": "[100, 6] or [null, 6]",
             "image_sequence": "[8, 1, 16, 16]", "tokens": "[50] or [null]"}
@@ -14,7 +15,7 @@ def _infer_input(p: dict, ins: list[TensorSpec]) -> TensorSpec:
     axes = KIND_AXES[kind]
     if len(shape) != len(axes):
         raise ShapeError(
-            f"A {kind.replace('_', ' ')} input has {len(axes)} size(s) ({', '.join(axes)}), "
+            f"A {kind_title(kind)} input has {len(axes)} size(s) ({', '.join(axes)}), "
             f"but the shape {shape} has {len(shape)}. Example: {_EXAMPLE[kind]}.",
             field="shape",
         )
@@ -38,7 +39,7 @@ def _infer_output(p: dict, ins: list[TensorSpec]) -> TensorSpec:
             fix, how = None, "Add an Embedding and a recurrent block first."
         raise ShapeError(
             f"The Output needs one vector per sample (one number per class or target), but it gets "
-            f"{x.kind.replace('_', ' ')} {x.show()}. {how}",
+            f"{kind_title(x.kind)} {x.show()}. {how}",
             fix=fix,
         )
     if p["task"] == "classification" and x.dims[0] < 2:
@@ -61,7 +62,7 @@ BLOCKS = [
                   "null leaves the time axis open."),
         ),
         infer=_infer_input, build=lambda p, ins: None, min_inputs=0, max_inputs=0,
-        summary=lambda p: p["kind"].replace("_", " "), color="#455a64",
+        summary=lambda p: kind_title(p["kind"]), color="#455a64",
         glyph=(line(0.12, 0.5, 0.62, 0.5), line(0.45, 0.32, 0.63, 0.5), line(0.45, 0.68, 0.63, 0.5),
                line(0.82, 0.2, 0.82, 0.8)),
     ),

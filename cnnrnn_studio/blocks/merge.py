@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .base import BlockSpec, Code, CodeIn, ShapeError, TensorSpec
 from .glyphs import line, rect
+from ..kinds import kind_title
 
 
 def _infer_add(p: dict, ins: list[TensorSpec]) -> TensorSpec:
@@ -34,8 +35,8 @@ def _infer_concat(p: dict, ins: list[TensorSpec]) -> TensorSpec:
     for i, x in enumerate(ins):
         if x.kind != first.kind:
             raise ShapeError(
-                f"Concat needs inputs of the same kind, but input 1 is {first.kind.replace('_', ' ')} and "
-                f"input {i + 1} is {x.kind.replace('_', ' ')}."
+                f"Concat needs inputs of the same kind, but input 1 is {kind_title(first.kind)} and "
+                f"input {i + 1} is {kind_title(x.kind)}."
             )
         for a_i, (a, b) in enumerate(zip(x.dims, first.dims)):
             if a_i != ax and a is not None and b is not None and a != b:

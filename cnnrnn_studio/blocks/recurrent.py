@@ -6,6 +6,7 @@ from .base import BlockSpec, Code, CodeIn, Param, ShapeError, TensorSpec
 from .glyphs import line, loop_arrow, rect
 from .onnx_weights import embedding_weights, recurrent_weights
 from .rules import num_text, steps
+from ..kinds import kind_title
 
 _GATES = {"RNN": 1, "GRU": 3, "LSTM": 4}
 
@@ -150,7 +151,7 @@ def _infer_embedding(p: dict, ins: list[TensorSpec]) -> TensorSpec:
     if x.kind != "tokens":
         raise ShapeError(
             f"Embedding turns word ids into vectors, so it needs an Input of kind 'tokens'; it gets "
-            f"{x.kind.replace('_', ' ')} {x.show()}.",
+            f"{kind_title(x.kind)} {x.show()}.",
         )
     return TensorSpec("sequence", (x.dims[0], p["embedding_dim"]))
 

@@ -8,6 +8,7 @@ from functools import lru_cache
 from .base import BlockSpec, Code, CodeIn, Param, ShapeError, TensorSpec
 from .glyphs import line, rect
 from .rules import prod
+from ..kinds import kind_title
 
 
 def _infer_flatten(p: dict, ins: list[TensorSpec]) -> TensorSpec:
@@ -54,7 +55,7 @@ def _infer_to_sequence(p: dict, ins: list[TensorSpec]) -> TensorSpec:
     if x.kind != "image":
         raise ShapeError(
             f"ToSequence turns an image [channels, height, width] into a sequence read left to right; "
-            f"it gets {x.kind.replace('_', ' ')} {x.show()}.",
+            f"it gets {kind_title(x.kind)} {x.show()}.",
         )
     c, h, w = x.dims
     return TensorSpec("sequence", (w, c * h))
@@ -70,7 +71,7 @@ def _infer_repeat(p: dict, ins: list[TensorSpec]) -> TensorSpec:
     x = ins[0]
     if x.kind in ("image", "image_sequence"):
         raise ShapeError(
-            f"RepeatVector repeats a flat vector, but it gets {x.kind.replace('_', ' ')} {x.show()}. "
+            f"RepeatVector repeats a flat vector, but it gets {kind_title(x.kind)} {x.show()}. "
             "Flatten or GlobalAvgPool first.",
             fix={"action": "insert_before", "type": "Flatten" if x.kind == "image" else "GlobalAvgPool"},
         )

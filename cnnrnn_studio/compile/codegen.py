@@ -24,6 +24,7 @@ from ..blocks import REGISTRY, TensorSpec
 from ..blocks.base import Code, CodeIn, call_layer
 from ..errors import ValidationError
 from ..graph import Analysis, Graph, analyze
+from ..kinds import format_shape, kind_title
 
 # Attribute names torch's nn.Module already uses (self.eval, self.train, self.to ...): a block
 # called "eval" must not shadow them. Kept as a list so generating needs no torch import.
@@ -125,7 +126,7 @@ def _ident(raw: str, taken: set[str], reserved: frozenset[str] = frozenset()) ->
 
 
 def _shape(spec: TensorSpec) -> str:
-    return "[" + ", ".join(["B"] + ["T" if d is None else str(d) for d in spec.dims]) + "]"
+    return format_shape(spec.dims, batch="B")
 
 
 @dataclass
@@ -249,7 +250,7 @@ def _render(plan: _Plan, version: str) -> str:
     if desc_lines:
         head += desc_lines + [""]
     head += [
-        f"Input:  {spec.kind.replace('_', ' ')} {in_shape} ({dtype}; B = batch"
+        f"Input:  {kind_title(spec.kind)} {in_shape} ({dtype}; B = batch"
         + (", T = any number of time steps" if None in spec.dims else "") + ")",
         f"Output: {out_words}",
         "",
@@ -280,7 +281,7 @@ def _render(plan: _Plan, version: str) -> str:
         head.append(f"    {repr(studio) + ':':<{width + 1}} {mine!r},")
     head += ["}", "", ""]
     body = [f"class {plan.class_name}(nn.Module):",
-            f'    """{plan.title}: {spec.kind.replace("_", " ")} {in_shape} -> {_shape(out)}."""', "",
+            f'    """{plan.title}: {kind_title(spec.kind)} {in_shape} -> {_shape(out)}."""', "",
             "    def __init__(self) -> None:", "        super().__init__()"]
     if not plan.layers:
         body.append("        # no layers with weights")

@@ -9,7 +9,8 @@ if TYPE_CHECKING:
     import torch
 
 
-KINDS = ("vector", "image", "sequence", "image_sequence", "tokens")
+from ..kinds import KIND_NAMES as KINDS
+from ..kinds import format_shape, kind_title
 TASKS = ("classification", "regression")
 SPLIT_NAMES = ("train", "val", "test")
 
@@ -76,7 +77,7 @@ class Dataset:
     def summary(self) -> str:
         """One line for a status bar or the CLI: '1,797 samples (1,150 / 288 / 359), image 1x8x8, 10 classes'."""
         c = self.counts()
-        shape = "x".join("T" if d is None else str(d) for d in self.sample_shape)
+        shape = format_shape(self.sample_shape, sep="x", brackets=False)
         total = sum(c.values())
         what = (
             f"{self.n_outputs} classes"
@@ -85,7 +86,7 @@ class Dataset:
         )
         return (
             f"{self.name}: {total:,} samples (train {c['train']:,}, validation {c['val']:,}, "
-            f"test {c['test']:,}), {self.kind.replace('_', ' ')} {shape}, {what}"
+            f"test {c['test']:,}), {kind_title(self.kind)} {shape}, {what}"
         )
 
     def to_info(self) -> dict[str, Any]:

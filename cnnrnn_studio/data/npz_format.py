@@ -21,6 +21,7 @@ from .errors import DataError
 from .files import require_file
 from .options import check_known, get_bool, get_choice
 from .splits import TEST_FRACTION, split_indices
+from ..kinds import kind_title
 
 NPZ_OPTIONS: dict[str, Any] = {"data_kind": None, "task": None, "normalize": True, "class_names": None}
 _RANK_KIND = {2: "vector", 3: "sequence", 4: "image", 5: "image_sequence"}
@@ -222,7 +223,7 @@ def load_npz(
         test_x = None if test_x is None else test_x.astype(np.float32)
 
     summary = count_phrase(targets) if task == "classification" else "regression"
-    description = f"Arrays from {train_path.name}: {len(x):,} samples of shape {tuple(x.shape[1:])} ({kind.replace('_', ' ')}), {summary}."
+    description = f"Arrays from {train_path.name}: {len(x):,} samples of shape {tuple(x.shape[1:])} ({kind_title(kind)}), {summary}."
     if note:
         description += f" Images: {note}."
     standardize_inputs = normalize and kind in ("vector", "sequence")

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import ExportError
+from ..kinds import kind_title
 
 if TYPE_CHECKING:
     from ..data import Dataset
@@ -115,8 +116,8 @@ def _load_dataset(project: Project) -> Dataset:
 def _check_fit(dataset: Dataset, analysis: Analysis) -> None:
     spec = analysis.input_spec
     if dataset.kind != spec.kind:
-        raise ExportError(f"the dataset holds {dataset.kind.replace('_', ' ')} samples but the network's Input reads "
-                          f"{spec.kind.replace('_', ' ')}.")
+        raise ExportError(f"the dataset holds {kind_title(dataset.kind)} samples but the network's Input reads "
+                          f"{kind_title(spec.kind)}.")
     shape = tuple(dataset.sample_shape)
     if len(shape) != len(spec.dims) or any(s is not None and d != s for d, s in zip(shape, spec.dims)) \
             or any(s is not None and d is None for d, s in zip(shape, spec.dims)):

@@ -6,10 +6,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from ..blocks import REGISTRY
 from ..errors import StudioError
+from ..kinds import format_shape, kind_title
 
 # Blocks that keep the number of features (declared `keeps_size`), so the size the Output sees
 # comes from further back.
@@ -47,12 +48,9 @@ def dataset_fit_problems(project) -> list[str]:
     return fit_problems(project, dataset)
 
 
-def _shape(dims) -> str:
-    return "[" + ", ".join("null" if d is None else str(d) for d in dims) + "]"
+def _shape(dims: Sequence[int | None]) -> str:
+    return format_shape(dims, open_axis="null")
 
-
-def _kind(kind: str) -> str:
-    return kind.replace("_", " ")
 
 
 def size_source(graph, output_id: str) -> tuple[str, str] | None:
@@ -89,13 +87,13 @@ def fit_problems(project, dataset: Any) -> list[str]:
         variable = any(d is None for d in data_shape)
         if kind != dataset.kind:
             problems.append(
-                f"The Input '{a.input_id}' expects {_kind(kind)} {_shape(shape)} but the data gives "
-                f"{_kind(dataset.kind)} {_shape(data_shape)}: set the Input kind to {dataset.kind} and the shape "
+                f"The Input '{a.input_id}' expects {kind_title(kind)} {_shape(shape)} but the data gives "
+                f"{kind_title(dataset.kind)} {_shape(data_shape)}: set the Input kind to {dataset.kind} and the shape "
                 f"to {_shape(data_shape)}.")
         elif len(shape) != len(data_shape):
             problems.append(
-                f"The Input '{a.input_id}' expects {_kind(kind)} {_shape(shape)} but the data gives "
-                f"{_kind(dataset.kind)} {_shape(data_shape)}: set the Input shape to {_shape(data_shape)}.")
+                f"The Input '{a.input_id}' expects {kind_title(kind)} {_shape(shape)} but the data gives "
+                f"{kind_title(dataset.kind)} {_shape(data_shape)}: set the Input shape to {_shape(data_shape)}.")
         else:
             # An open (null) time axis in the Input accepts any length; a fixed one must match.
             mismatch = any(s is not None and s != d for s, d in zip(shape, data_shape))
@@ -107,13 +105,13 @@ def fit_problems(project, dataset: Any) -> list[str]:
                                for s, d in zip(shape[1:], data_shape[1:]))
                 if mismatch:
                     problems.append(
-                        f"The Input '{a.input_id}' expects {_kind(kind)} {_shape(shape)} but the data gives "
-                        f"{_kind(dataset.kind)} {_shape(data_shape)}.")
+                        f"The Input '{a.input_id}' expects {kind_title(kind)} {_shape(shape)} but the data gives "
+                        f"{kind_title(dataset.kind)} {_shape(data_shape)}.")
             elif mismatch:
                 fixed = tuple(d if s is not None or d is None else None for s, d in zip(shape, data_shape))
                 problems.append(
-                    f"The Input '{a.input_id}' expects {_kind(kind)} {_shape(shape)} but the data gives "
-                    f"{_kind(dataset.kind)} {_shape(data_shape)}: set the Input shape to {_shape(fixed)}.")
+                    f"The Input '{a.input_id}' expects {kind_title(kind)} {_shape(shape)} but the data gives "
+                    f"{kind_title(dataset.kind)} {_shape(data_shape)}: set the Input shape to {_shape(fixed)}.")
 
     # 2. The Output: task and size.
     out_spec = a.output_spec

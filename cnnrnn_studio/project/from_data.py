@@ -30,6 +30,7 @@ from typing import Any
 
 from ..errors import StudioError
 from ..graph import Graph
+from ..kinds import format_shape, kind_phrase, kind_title, KINDS
 from .file import Project
 from .templates import load_template
 
@@ -158,8 +159,8 @@ def adapt(project: Project, dataset: Any) -> list[str]:
     for bid in g.of_type("Input"):
         g.set_params(bid, {**g.block(bid).params, "kind": dataset.kind, "shape": shape})
         open_axis = " (null: the sequences have different lengths)" if None in shape else ""
-        changes.append(f"the Input '{bid}' takes {dataset.kind.replace('_', ' ')} "
-                       f"[{', '.join('null' if d is None else str(d) for d in shape)}]{open_axis}")
+        changes.append(f"the Input '{bid}' takes {kind_title(dataset.kind)} "
+                       f"{format_shape(shape, open_axis='null')}{open_axis}")
     want = outputs_wanted(dataset)
     for oid in g.of_type("Output"):
         g.set_param(oid, "task", dataset.task)
@@ -276,21 +277,16 @@ def _why_none(proposals: list[Proposal]) -> str:
 
 
 def _describe(dataset: Any, choice: Choice, changes: list[str]) -> list[str]:
-    shape = "x".join("T" if d is None else str(d) for d in dataset.sample_shape)
+    shape = format_shape(dataset.sample_shape, sep="x", brackets=False)
     total = sum(dataset.counts().values())
     what = (f"{len(dataset.class_names)} classes" if dataset.task == "classification" and dataset.class_names
             else f"{outputs_wanted(dataset)} number{'s' if outputs_wanted(dataset) != 1 else ''} to predict")
-    return [f"Your data: {total:,} samples, each {_kind_words(dataset.kind)} of shape {shape}, {what}.",
+    return [f"Your data: {total:,} samples, each {kind_phrase(dataset.kind)} of shape {shape}, {what}.",
             f"Proposed: {choice.label}, because {choice.why}.",
             f"Adapted to your data: {'; '.join(changes)}."]
 
 
-KIND_WORDS = {"vector": "a row of numbers", "image": "an image", "sequence": "a sequence over time",
-              "image_sequence": "a clip of images", "tokens": "a text (word ids)"}
-
-
-def _kind_words(kind: str) -> str:
-    return KIND_WORDS.get(kind, kind)
+KIND_WORDS = {name: k.phrase for name, k in KINDS.items()}  # what one sample is (cnnrnn_studio.kinds)
 
 
 # --- helpers for the wizard ------------------------------------------------------------------------------

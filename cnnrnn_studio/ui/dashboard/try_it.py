@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (QFileDialog, QFrame, QGridLayout, QHBoxLayout, QL
                                QSpinBox, QVBoxLayout, QWidget)
 
 from .samples import sample_pixmap, to_numpy
+from ...kinds import kind_title
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp"}
 
@@ -64,7 +65,7 @@ def image_file_to_input(path: str | Path, dataset, stats: tuple[float, float, fl
     from ...data.image_folder import load_image
 
     if dataset.kind != "image":
-        raise TryItError(f"This network reads {dataset.kind.replace('_', ' ')}s, not single pictures: "
+        raise TryItError(f"This network reads {kind_title(dataset.kind)}s, not single pictures: "
                          "pick a test sample instead.")
     c, h, w = (int(d) for d in dataset.sample_shape)
     try:  # the data layer's reader: EXIF rotation, transparency on white, [C, H, W] in [0, 1]

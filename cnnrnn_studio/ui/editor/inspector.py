@@ -11,13 +11,13 @@ from PySide6.QtWidgets import (QFormLayout, QFrame, QHBoxLayout, QLabel, QLineEd
 
 from ...blocks import KIND_AXES, REGISTRY
 from ...graph import Analysis
+from ...kinds import kind_title, KINDS
 from .editor import Editor, fix_label, sentence
 from .fields import ParamField, field_label, make_field
 from .icons import block_icon
 from .project_form import ProjectForm
 
-INPUT_EXAMPLES = {"vector": [13], "image": [1, 28, 28], "sequence": [100, 6], "image_sequence": [8, 1, 16, 16],
-                  "tokens": [50]}
+INPUT_EXAMPLES = {name: list(k.example) for name, k in KINDS.items()}
 
 
 def _muted(text: str = "") -> QLabel:
@@ -119,7 +119,7 @@ class BlockForm(QWidget):
         if block.type == "Input":
             kind = values.get("kind")
             axes = KIND_AXES.get(kind)
-            self.axes.setText(f"One sample is {kind.replace('_', ' ')}: its shape lists "
+            self.axes.setText(f"One sample is {kind_title(kind)}: its shape lists "
                               f"{' x '.join(axes)}." + (" T leaves the time length open." if 'time' in axes else "")
                               if axes else "")
         self.axes.setVisible(bool(self.axes.text()))

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QHeaderView, QLabel, QTableView, QVBoxLayout, QWid
 
 from ...blocks import REGISTRY
 from ...graph import Analysis, summary_rows
+from ...kinds import format_shape
 from ..shell import theme
 from .editor import Editor
 
@@ -18,7 +19,7 @@ HEADERS = ("Block", "Type", "Output shape", "Parameters", "Multiply-adds")
 
 
 def _shape(dims) -> str:
-    return "—" if dims is None else "[" + ", ".join("T" if d is None else str(d) for d in dims) + "]"
+    return "—" if dims is None else format_shape(dims)
 
 
 class SummaryModel(QAbstractTableModel):

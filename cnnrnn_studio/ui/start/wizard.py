@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (QComboBox, QFormLayout, QFrame, QGridLayout, QGro
                                QTableWidgetItem, QVBoxLayout, QWidget, QWizard, QWizardPage)
 
 from ...data.splits import TEST_FRACTION
+from ...kinds import format_shape
 from ...project.from_data import (CSV_MODES, IMAGE_SIZES, KIND_WORDS, csv_section, describe_source, propose_all,
                                  supports_test_share, with_test_share)
 from ..shell import dialogs, theme
@@ -63,7 +64,7 @@ def _bold_head(text: str) -> str:
 
 
 def _shape(dims) -> str:
-    return " x ".join("any length" if d is None else str(d) for d in dims)
+    return format_shape(dims, open_axis="any length", sep=" x ", brackets=False)
 
 
 class DataPage(QWizardPage):
