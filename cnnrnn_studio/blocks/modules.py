@@ -120,6 +120,3 @@ class Recurrent(nn.Module):
             return torch.cat((h[-2], h[-1]), dim=1)
         return h[-1]
 
-
-class PerStepSoftmax(nn.Softmax):
-    pass

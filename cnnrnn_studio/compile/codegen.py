@@ -25,6 +25,7 @@ from ..blocks.base import Code, CodeIn, call_layer
 from ..errors import ValidationError
 from ..graph import Analysis, Graph, analyze
 from ..kinds import format_shape, kind_title
+from .names import module_name
 
 # Attribute names torch's nn.Module already uses (self.eval, self.train, self.to ...): a block
 # called "eval" must not shadow them. Kept as a list so generating needs no torch import.
@@ -55,8 +56,6 @@ def studio_wrapper(block_type: str, in_spec: TensorSpec) -> str:
 
 def studio_module_names(graph: Graph, analysis: Analysis) -> dict[str, str]:
     """block id -> the submodule name StudioModel gives it (same rule, same order)."""
-    from .model import module_name
-
     names: dict[str, str] = {}
     taken: set[str] = set()
     for bid in needed_blocks(graph, analysis):

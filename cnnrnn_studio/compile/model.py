@@ -8,7 +8,6 @@ cleanly for ONNX export and torch.fx.
 
 from __future__ import annotations
 
-import re
 
 import torch
 from torch import nn
@@ -16,15 +15,7 @@ from torch import nn
 from ..blocks import REGISTRY, TensorSpec
 from ..errors import ValidationError
 from ..graph import Analysis, Graph, analyze
-
-
-def module_name(block_id: str) -> str:
-    """A valid submodule name for a block id: '.' is reserved by torch, and a name such as 'eval'
-    or 'keys' would clash with an attribute of nn.ModuleDict."""
-    name = re.sub(r"[^A-Za-z0-9_]", "_", block_id)
-    while hasattr(nn.ModuleDict, name):
-        name += "_"
-    return name
+from .names import module_name
 
 
 class StudioModel(nn.Module):

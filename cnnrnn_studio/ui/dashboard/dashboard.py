@@ -1,9 +1,10 @@
 """The Train tab: start, pause, resume and stop training on a background thread, watch it live,
 then study the results, try the network, and compare runs.
 
-Threads: the engine runs in a ``TrainingSession`` (a QObject on a QThread). Its events arrive here
-by queued signals and go into a ``RunHistory`` buffer (cheap appends); a ~20 Hz QTimer pushes the
-buffer to the progress bars and plots with setData. The run trains a SNAPSHOT of the project taken
+Threads: the engine runs in a ``TrainingSession`` (a QObject on a QThread). Its events wait in one
+queue that this dashboard takes at each frame of a ~16 Hz QTimer (only start, pause, resume, the end
+and a failure wake it at once); they go into a ``RunHistory`` buffer (cheap appends), and the
+frame pushes the buffer to the progress bars and plots with setData. The run trains a SNAPSHOT of the project taken
 when Train is pressed, so editing the graph meanwhile cannot change the running model; the next
 Train starts a new run from the edited graph.
 """
@@ -388,7 +389,7 @@ class TrainingDashboard(QWidget):
         self.banner.setStyleSheet(style)
         self.banner.show()
 
-    # --- the ~20 Hz refresh --------------------------------------------------------------------
+    # --- the ~16 Hz refresh --------------------------------------------------------------------
     @Slot()
     def _tick(self) -> None:
         self._take_events()

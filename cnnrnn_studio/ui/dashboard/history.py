@@ -1,4 +1,4 @@
-"""The GUI-side buffer of one training run: events go in as they arrive, the ~20 Hz timer reads
+"""The GUI-side buffer of one training run: events go in as they arrive, the ~16 Hz timer reads
 arrays out. Adding an event is a few list appends (cheap on the GUI thread); nothing here touches
 a widget, so it is tested without Qt.
 """

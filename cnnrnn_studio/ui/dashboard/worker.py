@@ -41,8 +41,8 @@ class TrainingWorker(FunctionWorker):
         self.pending: collections.deque = collections.deque()
 
     def _listen(self, event: events.Event) -> None:
-        # On the training thread: as little Python as possible (the engine already throttles
-        # BatchProgress to ~20 Hz), and never let a GUI problem kill the run.
+        # On the training thread: as little Python as possible (the engine already sends
+        # BatchProgress at most ~20 times a second), and never let a GUI problem kill the run.
         self.pending.append((time.perf_counter(), event))
         if isinstance(event, FRAME_EVENTS):
             return
