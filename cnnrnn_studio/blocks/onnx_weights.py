@@ -7,7 +7,10 @@ is imported inside the functions, so importing the block library stays cheap.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
 
 # ONNX gate order -> torch gate order: LSTM iofc -> ifgo, GRU zrh -> rzn.
 GATES = {"LSTM": 4, "GRU": 3, "RNN": 1}
@@ -64,7 +67,7 @@ def linear_weights(nodes: list, consts: dict) -> dict[str, Any]:
     return out
 
 
-def rnn_weights_to_torch(cell: str, W, R, B, layer: int) -> dict[str, Any]:
+def rnn_weights_to_torch(cell: str, W: np.ndarray, R: np.ndarray, B: np.ndarray | None, layer: int) -> dict[str, Any]:
     """ONNX W [dirs, G*H, I], R [dirs, G*H, H], B [dirs, 2*G*H] -> torch's weight_ih_l0 ... (gate order fixed)."""
     import numpy as np
 

@@ -4,7 +4,8 @@ folders), seeded splits and batching. Qt-free; every bad input is a ``DataError`
 
 from .batching import count_batches, iter_batches
 from .builtin import BUILTIN_DATASETS, BUILTIN_OPTIONS, BuiltinInfo, resources_dir
-from .dataset import KINDS, TASKS, Dataset, DataSplit
+from ..kinds import KIND_NAMES as KINDS
+from .dataset import TASKS, Dataset, DataSplit
 from .errors import DataError
 from .loader import CSV_MODE_OPTIONS, FILE_FORMATS, guess_format, load_dataset
 from .text import decode_tokens, encode_texts, tokenize

@@ -9,7 +9,6 @@ if TYPE_CHECKING:
     import torch
 
 
-from ..kinds import KIND_NAMES as KINDS
 from ..kinds import format_shape, kind_title
 TASKS = ("classification", "regression")
 SPLIT_NAMES = ("train", "val", "test")

@@ -16,11 +16,12 @@ from typing import Any
 import numpy as np
 
 from .assemble import Pool, assemble, count_phrase, encode_classes, make_split, sample_shape_of
-from .dataset import KINDS, Dataset
+from .dataset import Dataset
 from .errors import DataError
 from .files import require_file
 from .options import check_known, get_bool, get_choice
 from .splits import TEST_FRACTION, split_indices
+from ..kinds import KIND_NAMES as KINDS
 from ..kinds import kind_title
 
 NPZ_OPTIONS: dict[str, Any] = {"data_kind": None, "task": None, "normalize": True, "class_names": None}

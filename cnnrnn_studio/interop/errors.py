@@ -15,3 +15,6 @@ class OnnxImportError(StudioError):
     def __init__(self, message: str, *, where: str | None = None, unsupported: list[str] | None = None) -> None:
         super().__init__(message, where=where)
         self.unsupported = list(unsupported or [])
+
+
+__all__ = ["ExportError", "OnnxImportError", "WeightsError"]

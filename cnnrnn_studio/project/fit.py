@@ -6,11 +6,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from ..blocks import REGISTRY
 from ..errors import StudioError
 from ..kinds import format_shape, kind_title
+
+if TYPE_CHECKING:
+    from ..data import Dataset
+    from ..graph import Graph
+    from .file import Project
 
 # Blocks that keep the number of features (declared `keeps_size`), so the size the Output sees
 # comes from further back.
@@ -21,8 +26,8 @@ class DatasetError(StudioError):
     """The project's dataset cannot be loaded (bad spec, missing or broken file)."""
 
 
-def load_project_dataset(project, *, base_dir: Path | None = None, seed: int | None = None,
-                         validation_split: float | None = None):
+def load_project_dataset(project: Project, *, base_dir: Path | None = None, seed: int | None = None,
+                         validation_split: float | None = None) -> Dataset:
     """data.load_dataset for the project's dataset, with the training section's seed and validation share."""
     from ..data import DataError, load_dataset
 
@@ -42,7 +47,7 @@ def load_project_dataset(project, *, base_dir: Path | None = None, seed: int | N
         raise DatasetError(f"The dataset cannot be loaded: {e}") from None
 
 
-def dataset_fit_problems(project) -> list[str]:
+def dataset_fit_problems(project: Project) -> list[str]:
     """Load the project's dataset and list every way it does not fit the network (empty = fits)."""
     dataset = load_project_dataset(project)
     return fit_problems(project, dataset)
@@ -53,7 +58,7 @@ def _shape(dims: Sequence[int | None]) -> str:
 
 
 
-def size_source(graph, output_id: str) -> tuple[str, str] | None:
+def size_source(graph: Graph, output_id: str) -> tuple[str, str] | None:
     """The block that decides how many numbers reach the Output, and its type."""
     preds = graph.inputs_of(output_id)
     bid = preds[0] if preds else None
@@ -66,14 +71,14 @@ def size_source(graph, output_id: str) -> tuple[str, str] | None:
     return None
 
 
-def _block_words(graph, bid: str, btype: str) -> str:
+def _block_words(graph: Graph, bid: str, btype: str) -> str:
     from ..blocks import REGISTRY
 
     spec = REGISTRY.get(btype)
     return f"{spec.label if spec else btype} '{bid}'"
 
 
-def fit_problems(project, dataset: Any) -> list[str]:
+def fit_problems(project: Project, dataset: Dataset) -> list[str]:
     """Compare a loaded Dataset with the project's network (see dataset_fit_problems)."""
     graph = project.graph
     a = project.analyze()
@@ -153,7 +158,7 @@ def fit_problems(project, dataset: Any) -> list[str]:
     return problems
 
 
-def vocab_size(dataset) -> int:
+def vocab_size(dataset: Dataset) -> int:
     """Number of word ids the data uses: the vocabulary's length, or more if an id goes beyond it."""
     size = len(dataset.vocab) if dataset.vocab else 0
     for split in (dataset.train, dataset.val, dataset.test):
@@ -164,7 +169,7 @@ def vocab_size(dataset) -> int:
     return size
 
 
-def check_fit(project, dataset) -> None:
+def check_fit(project: Project, dataset: Dataset) -> None:
     """Raise a StudioError listing every problem if the data does not fit the network."""
     problems = fit_problems(project, dataset)
     if problems:

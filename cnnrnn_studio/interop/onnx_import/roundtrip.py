@@ -5,15 +5,20 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import OnnxImportError
 from ...blocks import REGISTRY
 from .read import _consts
 from .verify import _Layout, _check_state, _logical_roles
 
+if TYPE_CHECKING:
+    import onnx
 
-def _import_studio(proto, meta: dict[str, str], path: Path):
+    from ...project import Project
+
+
+def _import_studio(proto: onnx.ModelProto, meta: dict[str, str], path: Path) -> tuple[Project, dict[str, Any], _Layout]:
     import torch
 
     from ...compile.codegen import studio_module_names, studio_wrapper
