@@ -145,14 +145,80 @@ def sample_shape_of(x: np.ndarray | list[np.ndarray], fallback: tuple) -> tuple:
     return tuple(int(d) for d in x.shape[1:])
 
 
-def make_split(x: np.ndarray | list[np.ndarray], y: np.ndarray, kind: str, task: str) -> DataSplit:
+def make_split(x: np.ndarray | list[np.ndarray], y: np.ndarray, kind: str, task: str,
+               per_step: bool = False) -> DataSplit:
     import torch  # torch loads on first use: listing datasets must not pull it in (GUI start-up)
 
     if task == "classification":
         y_t = torch.from_numpy(np.ascontiguousarray(y, dtype=np.int64))
     else:
         y_t = torch.from_numpy(np.ascontiguousarray(y, dtype=np.float32))
-    return DataSplit(x=x_tensor(x, kind), y=y_t)
+    return DataSplit(x=x_tensor(x, kind), y=y_t, per_step=per_step)
+
+
+# --- targets at every time step ---------------------------------------------------------------
+IGNORED_CLASS = -1  # a per-step class id that does not count (an unlabelled or padding step)
+
+
+def encode_step_classes(
+    train_y: np.ndarray,
+    test_y: np.ndarray | None,
+    *,
+    train_source: str,
+    test_source: str | None = None,
+    class_names: Sequence[str] | None = None,
+) -> tuple[np.ndarray, np.ndarray | None, list[str]]:
+    """Class ids for per-step labels [N, T] (-1 = the step does not count) and the class names.
+
+    With ``class_names`` the labels are their indices; without, the labels seen in training are
+    numbered in ascending order (0..k-1), as per-sample labels are.
+    """
+    train_y = np.asarray(train_y, dtype=np.int64)
+    valid = train_y[train_y != IGNORED_CLASS]
+    if (valid < 0).any():
+        raise DataError(f"{Path(train_source).name}: class numbers must be 0 or more (-1 marks a step that does "
+                        f"not count), but y holds {int(valid[valid < 0][0])}", path=train_source)
+    if class_names is not None:
+        names = list(class_names)
+        values = np.arange(len(names), dtype=np.int64)
+        if len(valid) and valid.max() >= len(names):
+            raise DataError(f"{Path(train_source).name}: y holds class {int(valid.max())}, but there are "
+                            f"{len(names)} class names (class numbers 0 to {len(names) - 1})", path=train_source)
+    else:
+        values = np.unique(valid)
+        names = [str(int(v)) for v in values]
+    if len(np.unique(valid)) < 2:
+        raise DataError(f"{Path(train_source).name}: fewer than two classes were found among the labelled steps; "
+                        "a classifier needs at least two classes to tell apart", path=train_source)
+
+    def ids(y: np.ndarray, source: str) -> np.ndarray:
+        y = np.asarray(y, dtype=np.int64)
+        out = np.full(y.shape, IGNORED_CLASS, dtype=np.int64)
+        mask = y != IGNORED_CLASS
+        pos = np.searchsorted(values, y[mask])
+        pos_ok = np.minimum(pos, len(values) - 1)
+        unseen = y[mask][(pos >= len(values)) | (values[pos_ok] != y[mask])]
+        if len(unseen):
+            listed = ", ".join(str(int(v)) for v in np.unique(unseen)[:5])
+            raise DataError(f"{Path(source).name}: classes not seen in training: {listed}. The model cannot "
+                            "predict a class it never saw.", path=source)
+        out[mask] = pos
+        return out
+
+    return ids(train_y, train_source), (None if test_y is None else ids(test_y, test_source or "test file")), names
+
+
+def step_target_stats(y_train: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and std per target over every counted step of [N, T, k] (NaN steps left out)."""
+    flat = y_train.reshape(-1, y_train.shape[-1]).astype(np.float64)
+    k = flat.shape[1]
+    mean, std = np.zeros(k), np.ones(k)
+    for j in range(k):
+        col = flat[:, j][np.isfinite(flat[:, j])]
+        if len(col):
+            mean[j] = col.mean()
+            std[j] = col.std() if col.std() > 1e-12 else 1.0
+    return mean, std
 
 
 def regression_targets(targets: np.ndarray, source: str) -> np.ndarray:
@@ -179,15 +245,35 @@ def assemble(
     description: str = "",
     attribution: str = "",
     meta: dict | None = None,
+    per_step: bool = False,
 ) -> Dataset:
-    """Encode classes, split (stratified, seeded), scale with train statistics, build tensors."""
+    """Encode classes, split (stratified, seeded), scale with train statistics, build tensors.
+
+    ``per_step``: the targets are per time step: int [N, T] class numbers (-1 = not counted) or
+    float [N, T, k] with NaN for steps that do not count; ``class_order`` then names the classes
+    by number."""
     meta = dict(meta or {})
     if len(train) == 0:
         raise DataError(f"{Path(train.source).name}: no samples were found", path=train.source)
     if test is not None and len(test) == 0:
         raise DataError(f"{Path(test.source).name}: no samples were found", path=test.source)
 
-    if task == "classification":
+    if per_step and task == "classification":
+        y_all, y_test_file, class_names = encode_step_classes(
+            train.targets, None if test is None else test.targets, train_source=train.source,
+            test_source=None if test is None else test.source, class_names=class_order)
+        strata, n_outputs = None, len(class_names)
+    elif per_step:
+        y_all = np.asarray(train.targets, dtype=np.float64)
+        y_test_file = None if test is None else np.asarray(test.targets, dtype=np.float64)
+        if y_test_file is not None and y_test_file.shape[-1] != y_all.shape[-1]:
+            raise DataError(
+                f"{Path(test.source).name}: {y_test_file.shape[-1]} targets per step, but the "
+                f"training file has {y_all.shape[-1]}",
+                path=test.source,
+            )
+        strata, class_names, n_outputs = None, None, int(y_all.shape[-1])
+    elif task == "classification":
         y_all, y_test_file, class_names = encode_classes(
             list(train.targets),
             None if test is None else list(test.targets),
@@ -225,13 +311,13 @@ def assemble(
         meta["feature_mean"] = mean.tolist()
         meta["feature_std"] = std.tolist()
     if task == "regression":
-        t_mean, t_std = target_stats(ys[0])
+        t_mean, t_std = step_target_stats(ys[0]) if per_step else target_stats(ys[0])
         ys = [(y - t_mean) / t_std for y in ys]
         meta["target_mean"] = t_mean.tolist()
         meta["target_std"] = t_std.tolist()
     if task == "classification":
         meta["class_counts"] = {
-            split: [int(v) for v in np.bincount(y, minlength=n_outputs)]
+            split: [int(v) for v in np.bincount(y[y >= 0].ravel(), minlength=n_outputs)]
             for split, y in zip(("train", "val", "test"), ys)
         }
     meta["indices"] = {
@@ -244,7 +330,7 @@ def assemble(
 
     fallback = train.x[0].shape if isinstance(train.x, list) else train.x.shape[1:]
     sample_shape = sample_shape_of(xs[0], (None, *fallback[1:]))
-    splits = [make_split(x, y, kind, task) for x, y in zip(xs, ys)]
+    splits = [make_split(x, y, kind, task, per_step) for x, y in zip(xs, ys)]
     return Dataset(
         name=name,
         kind=kind,
@@ -258,6 +344,7 @@ def assemble(
         description=description,
         attribution=attribution,
         meta=meta,
+        per_step=per_step,
     )
 
 

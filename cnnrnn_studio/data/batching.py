@@ -3,6 +3,8 @@
 A tensor split is cut into plain slices. A split whose x is a list of sequences of different
 lengths is BUCKETED by exact length, so a batch never holds padding and padding can never change
 a prediction (it also keeps the ONNX export free of pack_padded_sequence, which does not export).
+Per-step targets are stored padded to the longest length; a bucket's batch gets them cut to its
+own length, so they line up with the network's outputs step for step.
 """
 
 from __future__ import annotations
@@ -105,6 +107,10 @@ def iter_batches(
     for idx in batch_indices(split, batch_size, shuffle, generator, merge_single_last=merge_single_last):
         if isinstance(split.x, list):
             x_batch = torch.stack([split.x[int(i)] for i in idx])
+            y_batch = split.y[idx]
+            if split.per_step:
+                y_batch = y_batch[:, : x_batch.shape[1]]
         else:
             x_batch = split.x[idx]
-        yield x_batch, split.y[idx], idx
+            y_batch = split.y[idx]
+        yield x_batch, y_batch, idx

@@ -21,10 +21,14 @@ class DataSplit:
     ``x`` is a tensor [N, *sample_shape], or a LIST of per-sample tensors [T_i, F] when the
     sequence lengths differ (batch those with ``iter_batches``, which never pads).
     ``y`` is int64 [N] class ids (classification) or float32 [N, n_outputs] (regression).
+    With ``per_step`` (a target at every time step) ``y`` is int64 [N, T] class ids, -1 where a step
+    does not count, or float32 [N, T, n_outputs], NaN where it does not; T is the longest length,
+    and the steps past a sample's own length are marked so (padding never counts).
     """
 
     x: torch.Tensor | list[torch.Tensor]
     y: torch.Tensor
+    per_step: bool = False
 
     def __len__(self) -> int:
         return int(self.y.shape[0])
@@ -59,6 +63,7 @@ class Dataset:
     description: str = ""
     attribution: str = ""
     meta: dict = field(default_factory=dict)
+    per_step: bool = False  # a target at every time step (see DataSplit)
 
     def split(self, name: str) -> DataSplit:
         """The split called 'train', 'val' or 'test'."""
@@ -83,14 +88,18 @@ class Dataset:
             if self.task == "classification"
             else f"{self.n_outputs} target{'s' if self.n_outputs != 1 else ''} (regression)"
         )
+        if self.per_step:
+            what = what.replace(" (regression)", "") + " at every time step" + (
+                " (regression)" if self.task == "regression" else "")
         return (
             f"{self.name}: {total:,} samples (train {c['train']:,}, validation {c['val']:,}, "
             f"test {c['test']:,}), {kind_title(self.kind)} {shape}, {what}"
         )
 
     def to_info(self) -> dict[str, Any]:
-        """A JSON-friendly description without the tensors (for project files, logs, the UI)."""
-        return {
+        """A JSON-friendly description without the tensors (for project files, logs, the UI);
+        "per_step" only appears for per-step data, so older descriptions read the same."""
+        info = {
             "name": self.name,
             "kind": self.kind,
             "task": self.task,
@@ -101,3 +110,6 @@ class Dataset:
             "vocab_size": None if self.vocab is None else len(self.vocab),
             "description": self.description,
         }
+        if self.per_step:
+            info["per_step"] = True
+        return info

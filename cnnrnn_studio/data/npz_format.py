@@ -4,6 +4,12 @@ Loaded with ``allow_pickle=False``: a file someone sent must never run code, so 
 are refused. The rank of X decides the kind: 2 vector [N,F], 3 sequence [N,T,F],
 4 image [N,C,H,W], 5 image sequence [N,T,C,H,W] (option ``data_kind`` overrides; 'tokens' for
 integer word ids [N,T]). Integer y means classes; float y means regression.
+
+Targets at every time step (sequence and image-sequence data): a y of shape [N, T] or [N, T, k]
+whose T is X's time length is read per step (option ``per_step`` false turns that off, true
+insists on it). Integer steps marked -1 and float steps marked NaN do not count. An optional
+integer array ``lengths`` [N] gives each sample's real length; the steps past it are padding,
+cut off the inputs and never counted.
 """
 
 from __future__ import annotations
@@ -24,7 +30,9 @@ from .splits import TEST_FRACTION, split_indices
 from ..kinds import KIND_NAMES as KINDS
 from ..kinds import kind_title
 
-NPZ_OPTIONS: dict[str, Any] = {"data_kind": None, "task": None, "normalize": True, "class_names": None}
+NPZ_OPTIONS: dict[str, Any] = {"data_kind": None, "task": None, "normalize": True, "class_names": None,
+                               "per_step": None}
+_TIME_KINDS = ("sequence", "image_sequence")
 _RANK_KIND = {2: "vector", 3: "sequence", 4: "image", 5: "image_sequence"}
 _KIND_RANK = {"vector": 2, "sequence": 3, "image": 4, "image_sequence": 5, "tokens": 2}
 
@@ -55,10 +63,10 @@ def read_npz(path: Path) -> dict[str, np.ndarray]:
     with archive:
         files = list(archive.files)
         out: dict[str, np.ndarray] = {}
-        for key in ("X", "y", "class_names"):
+        for key in ("X", "y", "class_names", "lengths"):
             found = _find(files, key)
             if found is None:
-                if key == "class_names":
+                if key in ("class_names", "lengths"):
                     continue
                 listed = ", ".join(repr(f) for f in files) or "no arrays"
                 raise DataError(
@@ -78,9 +86,19 @@ def read_npz(path: Path) -> dict[str, np.ndarray]:
     return out
 
 
-def _check_arrays(arrays: dict[str, np.ndarray], path: Path) -> tuple[np.ndarray, np.ndarray]:
+def _is_per_step(x: np.ndarray, y: np.ndarray, kind: str | None, per_step: bool | None) -> bool:
+    """y [N, T] or [N, T, k] with X's time length T: a target at every step."""
+    kind = kind or _RANK_KIND.get(x.ndim)
+    fits = kind in _TIME_KINDS and x.ndim >= 3 and y.ndim in (2, 3) and y.shape[1] == x.shape[1]
+    return fits if per_step is None else per_step
+
+
+def _check_arrays(arrays: dict[str, np.ndarray], path: Path, per_step: bool = False
+                  ) -> tuple[np.ndarray, np.ndarray]:
     x, y = arrays["X"], arrays["y"]
     name = path.name
+    if per_step:
+        return _check_step_arrays(x, y, path)
     if x.dtype.kind not in "biuf":
         raise DataError(f"{name}: X must hold numbers, but its type is {x.dtype}", path=path)
     if y.dtype.kind not in "biuf":
@@ -106,6 +124,77 @@ def _check_arrays(arrays: dict[str, np.ndarray], path: Path) -> tuple[np.ndarray
         if len(bad):
             raise DataError(f"{name}: y of sample {int(bad[0])} is NaN or infinity", path=path)
     return x, y
+
+
+def _check_step_arrays(x: np.ndarray, y: np.ndarray, path: Path) -> tuple[np.ndarray, np.ndarray]:
+    name = path.name
+    if x.dtype.kind not in "biuf":
+        raise DataError(f"{name}: X must hold numbers, but its type is {x.dtype}", path=path)
+    if y.dtype.kind not in "biuf":
+        raise DataError(f"{name}: y must hold numbers (class numbers or targets), but its type is {y.dtype}", path=path)
+    if x.ndim < 3 or y.ndim not in (2, 3) or y.shape[:2] != x.shape[:2]:
+        raise DataError(
+            f"{name}: for a target at every time step y must have shape [N, T] or [N, T, k] with X's N and T "
+            f"{list(x.shape[:2])}, but X has shape {x.shape} and y {y.shape}", path=path)
+    if len(x) == 0:
+        raise DataError(f"{name}: X has no samples", path=path)
+    if x.dtype.kind == "f":
+        bad = np.flatnonzero(~np.isfinite(x.reshape(len(x), -1)).all(axis=1))
+        if len(bad):
+            raise DataError(f"{name}: X sample {int(bad[0])} contains NaN or infinity", path=path)
+    if y.dtype.kind == "f" and np.isinf(y).any():
+        i = int(np.flatnonzero(np.isinf(y.reshape(len(y), -1)).any(axis=1))[0])
+        raise DataError(f"{name}: y of sample {i} is infinite (NaN marks a step that does not count)", path=path)
+    return x, y
+
+
+def _lengths(arrays: dict[str, np.ndarray], x: np.ndarray, path: Path) -> np.ndarray | None:
+    """The optional 'lengths' array, checked: whole numbers from 1 to X's time length."""
+    lengths = arrays.get("lengths")
+    if lengths is None or x.ndim < 3:  # without a time axis there is nothing to cut (older files load as before)
+        return None
+    name = path.name
+    if lengths.dtype.kind not in "iu" or lengths.shape != (len(x),):
+        raise DataError(f"{name}: 'lengths' must hold one whole number per sample ({len(x)}), but it is "
+                        f"{lengths.dtype} of shape {lengths.shape}", path=path)
+    bad = np.flatnonzero((lengths < 1) | (lengths > x.shape[1]))
+    if len(bad):
+        i = int(bad[0])
+        raise DataError(f"{name}: sample {i} has length {int(lengths[i])}, but lengths must be from 1 to X's "
+                        f"time length {x.shape[1]}", path=path)
+    return lengths.astype(np.int64)
+
+
+def _step_targets(y: np.ndarray, lengths: np.ndarray | None, task: str, path: Path) -> np.ndarray:
+    """Per-step targets with the steps that do not count marked: class ids [N, T] with -1, or
+    float [N, T, k] with NaN; steps past a sample's length are marked too."""
+    if task == "classification":
+        if y.ndim != 2:
+            raise DataError(f"{path.name}: per-step classes need y of shape [N, T] (one class number per step), "
+                            f"but its shape is {y.shape}", path=path)
+        if y.dtype.kind == "f":
+            known = ~np.isnan(y)
+            if not np.all(y[known] == np.round(y[known])):
+                raise DataError(f"{path.name}: y holds {y[known][y[known] != np.round(y[known])][0]}, not a class "
+                                "number", path=path)
+            y = np.where(known, y, -1)
+        out = y.astype(np.int64)
+        if lengths is not None:
+            out[np.arange(out.shape[1])[None, :] >= lengths[:, None]] = -1
+        return out
+    out = y.astype(np.float64)
+    if out.ndim == 2:
+        out = out[:, :, None]
+    if lengths is not None:
+        out[np.arange(out.shape[1])[None, :] >= lengths[:, None]] = np.nan
+    return out
+
+
+def _trim(x: np.ndarray, lengths: np.ndarray | None) -> np.ndarray | list[np.ndarray]:
+    """Each sample cut to its real length (the padding never reaches the network)."""
+    if lengths is None:
+        return x
+    return [x[i, : int(n)] for i, n in enumerate(lengths)]
 
 
 def _labels_as_names(y: np.ndarray, path: Path, class_names: list[str] | None) -> list[str]:
@@ -166,13 +255,19 @@ def load_npz(
     names_opt = options.get("class_names")
     if names_opt is not None and not (isinstance(names_opt, list) and all(isinstance(n, str) for n in names_opt)):
         raise DataError(f"option 'class_names' must be a list of names, got {names_opt!r}")
+    step_opt = options.get("per_step")
+    if step_opt is not None:
+        step_opt = get_bool(options, "per_step", False)
 
     train_arrays = read_npz(train_path)
-    x, y = _check_arrays(train_arrays, train_path)
-    test_x = test_y = None
+    per_step = _is_per_step(train_arrays["X"], train_arrays["y"], kind_opt, step_opt)
+    x, y = _check_arrays(train_arrays, train_path, per_step)
+    lengths = _lengths(train_arrays, x, train_path)
+    test_x = test_y = test_lengths = None
     if test_path is not None:
         test_arrays = read_npz(test_path)
-        test_x, test_y = _check_arrays(test_arrays, test_path)
+        test_x, test_y = _check_arrays(test_arrays, test_path, per_step)
+        test_lengths = _lengths(test_arrays, test_x, test_path)
         if test_x.shape[1:] != x.shape[1:]:
             raise DataError(
                 f"{test_path.name}: samples have shape {test_x.shape[1:]}, but those of {train_path.name} "
@@ -192,6 +287,9 @@ def load_npz(
             ),
             path=train_path,
         )
+    if per_step and kind not in _TIME_KINDS:
+        raise DataError(f"{train_path.name}: a target at every time step needs sequence or image sequence data, "
+                        f"but X is read as {kind_title(kind)}", path=train_path)
     if kind == "tokens" and x.dtype.kind not in "iu":
         raise DataError(
             f"{train_path.name}: token data must be whole-number word ids, but X is {x.dtype}", path=train_path
@@ -205,7 +303,10 @@ def load_npz(
             raise DataError(f"{train_path.name}: 'class_names' must be an array of strings", path=train_path)
         class_names = [str(s) for s in stored]
     order = class_names
-    if task == "classification":
+    if per_step:
+        targets = _step_targets(y, lengths, task, train_path)
+        test_targets = None if test_y is None else _step_targets(test_y, test_lengths, task, test_path)
+    elif task == "classification":
         targets: Any = _labels_as_names(y, train_path, class_names)
         test_targets: Any = None if test_y is None else _labels_as_names(test_y, test_path, class_names)
     else:
@@ -223,7 +324,12 @@ def load_npz(
         x = x.astype(np.float32)
         test_x = None if test_x is None else test_x.astype(np.float32)
 
-    summary = count_phrase(targets) if task == "classification" else "regression"
+    if per_step:
+        summary = ("a class" if task == "classification" else "targets") + " at every time step"
+        if lengths is not None:
+            summary += ", with each sample's own length"
+    else:
+        summary = count_phrase(targets) if task == "classification" else "regression"
     description = f"Arrays from {train_path.name}: {len(x):,} samples of shape {tuple(x.shape[1:])} ({kind_title(kind)}), {summary}."
     if note:
         description += f" Images: {note}."
@@ -239,13 +345,15 @@ def load_npz(
         name=name,
         kind=kind,
         task=task,
-        train=Pool(x=x, targets=targets, source=str(train_path)),
-        test=None if test_x is None else Pool(x=test_x, targets=test_targets, source=str(test_path)),
+        train=Pool(x=_trim(x, lengths), targets=targets, source=str(train_path)),
+        test=None if test_x is None else Pool(x=_trim(test_x, test_lengths), targets=test_targets,
+                                              source=str(test_path)),
         seed=seed,
         validation_split=validation_split,
         class_order=order,
         standardize_inputs=standardize_inputs,
         description=description,
+        per_step=per_step,
     )
 
 
