@@ -28,23 +28,23 @@ def _infer_input(p: dict, ins: list[TensorSpec]) -> TensorSpec:
 
 
 def _infer_output(p: dict, ins: list[TensorSpec]) -> TensorSpec:
+    """One vector per sample, or a sequence [T, K]: a prediction at every time step."""
     x = ins[0]
-    if x.kind != "vector":
-        if x.kind == "sequence":
-            fix, how = ({"action": "insert_before", "type": "GlobalAvgPool"},
-                        "Turn off 'Output every step' on the last recurrent block, or insert GlobalAvgPool before the Output.")
-        elif x.kind in ("image", "image_sequence"):
+    if x.kind not in ("vector", "sequence"):
+        if x.kind in ("image", "image_sequence"):
             fix, how = {"action": "insert_before", "type": "Flatten"}, "Insert Flatten and a Dense layer before the Output."
         else:
             fix, how = None, "Add an Embedding and a recurrent block first."
         raise ShapeError(
-            f"The Output needs one vector per sample (one number per class or target), but it gets "
-            f"{kind_title(x.kind)} {x.show()}. {how}",
+            f"The Output needs one vector per sample (one number per class or target), or a sequence with "
+            f"one such vector per time step, but it gets {kind_title(x.kind)} {x.show()}. {how}",
             fix=fix,
         )
-    if p["task"] == "classification" and x.dims[0] < 2:
+    if p["task"] == "classification" and x.dims[-1] < 2:
+        per = " at every step" if x.kind == "sequence" else ""
         raise ShapeError(
-            "A classifier needs at least 2 outputs, one per class: set the last Dense's outputs to the number of classes.",
+            f"A classifier needs at least 2 outputs{per}, one per class: set the last Dense's outputs to the "
+            "number of classes.",
         )
     return x
 
@@ -69,7 +69,9 @@ BLOCKS = [
     BlockSpec(
         type="Output", category="Input/Output", label="Output",
         help="What the network predicts. Classification: one score per class, trained with cross-entropy. "
-             "Regression: numbers, trained with mean squared error.",
+             "Regression: numbers, trained with mean squared error. Given a sequence [T, K] (a recurrent "
+             "block with 'Output every step', then Dense) it predicts at every time step: a class or K "
+             "numbers per step; padding steps never count.",
         params=(Param("task", "choice", "classification", "Task", "Predict a class, or predict numbers.",
                       choices=("classification", "regression")),),
         infer=_infer_output, build=lambda p, ins: None, has_output=False,

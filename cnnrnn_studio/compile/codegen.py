@@ -341,7 +341,7 @@ def _render(plan: _Plan, version: str) -> str:
         '    print("input", tuple(x.shape), "->", "output", tuple(y.shape))',
     ]
     if is_cls:
-        tail.append('    print("predicted classes:", y.argmax(dim=1).tolist())')
+        tail.append('    print("predicted classes:", y.argmax(dim=-1).tolist())')
     return "\n".join(head + body + tail) + "\n"
 
 

@@ -184,7 +184,7 @@ def _wrapped(model: nn.Module, probabilities: bool) -> nn.Module:
         def forward(self, x: torch.Tensor) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
             y = self.inner(x)
             if probabilities:
-                return y, torch.softmax(y, dim=1)
+                return y, torch.softmax(y, dim=-1)  # the class axis, also per step
             return y
 
     return Exported(model)
@@ -232,7 +232,7 @@ def export_onnx(project: Any, path: Any, model: Any = None, weights: Any = None,
     if weights is not None:
         load_weights(model, weights)
     model.eval()
-    n_out = analysis.output_spec.dims[0]
+    n_out = analysis.output_spec.dims[-1]  # classes (or targets); per step for a sequence [T, K]
     names = _class_names(project, weights, class_names, n_out, warns) if task == "classification" else None
 
     input_name = INPUT_NAMES[spec.kind]
@@ -243,7 +243,10 @@ def export_onnx(project: Any, path: Any, model: Any = None, weights: Any = None,
     gen = torch.Generator().manual_seed(0)
     sample = random_inputs(model, spec, 2, lengths[0], gen)
     axes_in = {0: "batch", 1: "time"} if free_time else {0: "batch"}
-    dynamic_axes = {input_name: axes_in, **{o: {0: "batch"} for o in output_names}}
+    # Per-step outputs [batch, T, K] keep a free time axis too when the input's is free.
+    axes_out = ({0: "batch", 1: "time"} if free_time and analysis.output_spec.kind == "sequence"
+                and analysis.output_spec.dims[0] is None else {0: "batch"})
+    dynamic_axes = {input_name: axes_in, **{o: dict(axes_out) for o in output_names}}
     # The wrapper (and its extra name level in node names) only when a second output is wanted.
     wrapped = _wrapped(model, probabilities).eval() if probabilities else model
 
@@ -329,7 +332,7 @@ def verify_onnx(path: Path, model: nn.Module, spec: TensorSpec, input_name: str,
     for batch, length in zip((2, 3), lengths):
         x = random_inputs(model, spec, batch, length, gen)
         ref = eager_output(model, x)
-        refs = [ref.numpy()] + ([torch.softmax(ref, dim=1).numpy()] if probabilities else [])
+        refs = [ref.numpy()] + ([torch.softmax(ref, dim=-1).numpy()] if probabilities else [])
         try:
             got = session.run(output_names, {input_name: x.numpy()})
         except Exception as e:

@@ -34,6 +34,7 @@ from ..project.training import TrainConfig
 from .control import TrainControl
 from .evaluate import EVAL_BATCH, evaluate, predict_split
 from .events import Listener
+from .losses import make_loss, step_errors, step_hits
 from .observers import EarlyStopping, EpochObserver, EpochResult, RunFolderWriter, now_text
 from .runs import Run, load_weights
 
@@ -117,21 +118,29 @@ def _split_bytes(split: DataSplit) -> int:
     return sum(t.numel() * t.element_size() for t in xs) + split.y.numel() * split.y.element_size()
 
 
+def _targets(split: DataSplit, regression: bool) -> torch.Tensor:
+    if not regression:
+        return split.y
+    if split.per_step:  # [N, T, k]: the time axis stays
+        return split.y.float()
+    return split.y.float().reshape(len(split.y), -1)
+
+
 def _to_device(split: DataSplit, device: torch.device, regression: bool) -> DataSplit:
     from ..data import DataSplit
 
-    y = split.y.float().reshape(len(split.y), -1) if regression else split.y
+    y = _targets(split, regression)
     if isinstance(split.x, list):
-        return DataSplit([t.to(device) for t in split.x], y.to(device))
-    return DataSplit(split.x.to(device), y.to(device))
+        return DataSplit([t.to(device) for t in split.x], y.to(device), per_step=split.per_step)
+    return DataSplit(split.x.to(device), y.to(device), per_step=split.per_step)
 
 
 def _pinned(split: DataSplit, regression: bool) -> DataSplit:
     from ..data import DataSplit
 
-    y = split.y.float().reshape(len(split.y), -1) if regression else split.y
+    y = _targets(split, regression)
     x = split.x if isinstance(split.x, list) else split.x.pin_memory()
-    return DataSplit(x, y.pin_memory())
+    return DataSplit(x, y.pin_memory(), per_step=split.per_step)
 
 
 # --- the pieces the loop uses ---------------------------------------------------------------------
@@ -300,6 +309,7 @@ class Trainer:
         analysis, ds = self._load_and_check()
         self.task = analysis.task or ds.task
         self.regression = self.task == "regression"
+        self.per_step = ds.per_step  # a target at every time step: losses and scores count steps
         self._choose_device()
         self.folder = RunFolderWriter(self.project, self.out)
         self._place_model_and_data(ds)
@@ -307,7 +317,7 @@ class Trainer:
         amp_dtype = self._set_up_precision(ds.is_variable_length)
         self.opt = make_optimizer(cfg, self.model.parameters(), self.device)
         self.sched = make_scheduler(cfg, self.opt)
-        self.loss_fn: nn.Module = nn.MSELoss() if self.regression else nn.CrossEntropyLoss()
+        self.loss_fn: nn.Module = make_loss(self.task, self.per_step)
         self.batches = count_batches(ds.train, cfg.batch_size, merge_single_last=True)
         self._prepare_epoch_figures(ds)
 
@@ -584,7 +594,12 @@ class Trainer:
         pending: list[torch.Tensor] = []   # batch losses not yet sent (device tensors)
         sizes: list[int] = []              # batch sizes (host ints: known without asking the device)
         losses: list[float] = []
+        # Per-step data: each batch's loss is a mean over its counted steps, so the epoch's is
+        # weighted by those counts (device tensors, read with the losses) instead of batch sizes.
+        pending_steps: list[torch.Tensor] = []
+        steps: list[float] = []
         correct = torch.zeros((), dtype=torch.int64, device=self.device) if not self.regression else None
+        counted = torch.zeros((), dtype=torch.int64, device=self.device) if self.per_step else None
         norms: torch.Tensor | None = None
         paused_for = [0.0]
         t0 = _clock()
@@ -600,12 +615,23 @@ class Trainer:
             n_b = int(yb.shape[0])
             sizes.append(n_b)
             done += n_b
-            if correct is not None:
+            if self.per_step:
+                known = (yb != -1) if not self.regression else ~torch.isnan(yb)
+                pending_steps.append(known.sum())
+                if correct is not None:
+                    hits, n_known = step_hits(out.detach(), yb)
+                    correct += hits
+                    counted += n_known
+            elif correct is not None:
                 correct += (out.argmax(1) == yb).sum()
             now = _clock()
             if now - last_emit >= EMIT_INTERVAL or b == batches:
-                vals = torch.stack(pending).float().tolist()  # the one host-device sync per emission
+                # the one host-device sync per emission
+                both = torch.stack(pending + pending_steps).float().tolist()
+                vals = both[:len(pending)]
+                steps.extend(both[len(pending):])
                 pending.clear()
+                pending_steps.clear()
                 if not all(math.isfinite(v) for v in vals):
                     raise _Diverged(epoch, "training loss")
                 losses.extend(vals)
@@ -619,9 +645,15 @@ class Trainer:
         grad_norms = {}
         if norms is not None:
             grad_norms = {bid: float(v) for bid, v in zip(self.block_params, norms.tolist())}
+        weights = steps if self.per_step else sizes
+        total = sum(weights)
+        if counted is not None:
+            n_acc = int(counted)
+        else:
+            n_acc = n
         return {
-            "loss": sum(l * s for l, s in zip(losses, sizes)) / n if n else float("nan"),
-            "accuracy": int(correct) / n if correct is not None and n else None,
+            "loss": sum(l * s for l, s in zip(losses, weights)) / total if total else float("nan"),
+            "accuracy": int(correct) / n_acc if correct is not None and n_acc else None,
             "samples_per_s": n / seconds if seconds > 0 else 0.0,
             "train_seconds": seconds,
             "grad_norms": grad_norms,
@@ -639,7 +671,15 @@ class Trainer:
             raise _Stopped()
         y = split.y.to(self.device, non_blocking=True)
         loss = self.loss_fn(outs, y)
-        if self.regression:
+        if self.per_step and self.regression:
+            mae, rmse = step_errors(outs, y, self.target_std)
+            vals = torch.stack([loss, mae, rmse]).tolist()
+            result = {"loss": vals[0], "mae": vals[1], "rmse": vals[2]}
+        elif self.per_step:
+            hits, n_known = step_hits(outs, y)
+            vals = torch.stack([loss, hits.float() / n_known.clamp(min=1).float()]).tolist()
+            result = {"loss": vals[0], "accuracy": vals[1]}
+        elif self.regression:
             err = outs - y
             if self.target_std is not None:
                 err = err * self.target_std  # back to the targets' own units

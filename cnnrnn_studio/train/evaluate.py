@@ -4,6 +4,10 @@ Classification: accuracy, per-class precision / recall / F1 / support, the confu
 = true class, columns = predicted class) and every sample's prediction, so the GUI can list the
 samples behind a confusion cell. Regression: MAE and RMSE in the targets' ORIGINAL units (the
 data layer standardises targets for training; meta's target_mean / target_std undo it).
+
+Per-step data (a target at every time step) is scored over the steps that count (never padding
+or unlabelled steps): accuracy is the share of those steps predicted right, the confusion matrix
+counts steps, and "sample_of_step" says which sample each listed step belongs to.
 """
 
 from __future__ import annotations
@@ -36,7 +40,9 @@ def predict_split(model: torch.nn.Module, split: DataSplit, batch_size: int = EV
     """The model's raw outputs [N, k] (float32, on ``device``) for every sample, in the split's order.
 
     Variable-length splits go through the data layer's bucketed batches (no padding ever), and the
-    outputs are put back in sample order. Returns None if ``control`` asked to stop midway.
+    outputs are put back in sample order. Per-step outputs [n, T_i, k] of such a split are padded
+    with zeros to the split's target length [N, T, k]; those steps are marked as not counting in
+    its targets. Returns None if ``control`` asked to stop midway.
     """
     import torch
 
@@ -65,6 +71,9 @@ def predict_split(model: torch.nn.Module, split: DataSplit, batch_size: int = EV
                 else:
                     out = model(xb)
                 chunks.append((idx, out.float()))
+            if isinstance(split.x, list) and split.per_step:
+                steps = int(split.y.shape[1])
+                chunks = [(i, torch.nn.functional.pad(o, (0, 0, 0, steps - o.shape[1]))) for i, o in chunks]
             outs = torch.cat([o for _, o in chunks])
             if isinstance(split.x, list):
                 order = torch.cat([i for i, _ in chunks]).to(device)
@@ -155,6 +164,8 @@ def evaluate(model: torch.nn.Module, split: DataSplit, task: str, class_names: l
 
     outs = predict_split(model, split, batch_size)
     y = split.y
+    if split.per_step:
+        return _evaluate_steps(outs, y, task, class_names, meta)
     if task == "classification":
         n_classes = len(class_names) if class_names else (int(outs.shape[1]) if outs.numel() else None)
         if len(split) == 0:
@@ -172,3 +183,71 @@ def evaluate(model: torch.nn.Module, split: DataSplit, task: str, class_names: l
         result["loss"] = loss
         return result
     raise ValueError(f"unknown task {task!r}")
+
+
+def _evaluate_steps(outs: torch.Tensor, y: torch.Tensor, task: str, class_names: list[str] | None,
+                    meta: dict | None) -> dict[str, Any]:
+    """Scores over the counted steps of per-step targets (see the module docstring)."""
+    import torch
+
+    from .losses import make_loss
+
+    y = y.to(outs.device)
+    if task == "classification":
+        n_classes = len(class_names) if class_names else (int(outs.shape[-1]) if outs.numel() else None)
+        if y.numel() == 0:
+            result = classification_metrics([], [], class_names, n_classes)
+            result.update(per_step=True, sample_of_step=[])
+            return result
+        known = y != -1
+        loss = float(make_loss("classification", True)(outs, y))
+        pred = outs.argmax(-1)
+        result = classification_metrics(pred[known].tolist(), y[known].tolist(), class_names, n_classes)
+        result["loss"] = loss
+        result["per_step"] = True
+        result["sample_of_step"] = known.nonzero()[:, 0].tolist()
+        return result
+    if task == "regression":
+        k = int(y.shape[-1]) if y.dim() == 3 else 1
+        if y.numel() == 0:
+            result = regression_metrics(torch.zeros(0, k), torch.zeros(0, k), meta)
+            result["per_step"] = True
+            return result
+        y = y.float().reshape(outs.shape)
+        loss = float(make_loss("regression", True)(outs, y))
+        pred_u, true_u = unstandardise_steps(outs, meta), unstandardise_steps(y, meta)
+        known = ~torch.isnan(true_u)
+        err = (pred_u - torch.nan_to_num(true_u)).double()
+        err = torch.where(known, err, torch.zeros((), dtype=err.dtype))
+        counts = known.sum(dim=(0, 1)).clamp(min=1).double()
+        n = int(known.sum())
+        mae = float(err.abs().sum() / max(n, 1)) if n else None
+        rmse = math.sqrt(float(err.pow(2).sum() / max(n, 1))) if n else None
+        mae_t = err.abs().sum(dim=(0, 1)) / counts
+        rmse_t = (err.pow(2).sum(dim=(0, 1)) / counts).sqrt()
+        # JSON has no NaN: a step that does not count has no target (null)
+        targets = [[[None if math.isnan(v) else v for v in step] for step in sample] for sample in true_u.tolist()]
+        return {
+            "task": "regression",
+            "n": n,
+            "mae": mae,
+            "rmse": rmse,
+            "per_target": [{"mae": float(a), "rmse": float(b)} for a, b in zip(mae_t, rmse_t)],
+            "predictions": pred_u.tolist(),   # [N][T][k], original units
+            "targets": targets,
+            "loss": loss,
+            "per_step": True,
+        }
+    raise ValueError(f"unknown task {task!r}")
+
+
+def unstandardise_steps(values: torch.Tensor, meta: dict | None) -> torch.Tensor:
+    """Standardised per-step targets [N, T, k] back to original units (NaN stays NaN)."""
+    import torch
+
+    values = values.detach().float().cpu()
+    meta = meta or {}
+    mean, std = meta.get("target_mean"), meta.get("target_std")
+    if mean is None or std is None:
+        return values
+    return values * torch.as_tensor(std, dtype=torch.float32) + torch.as_tensor(mean, dtype=torch.float32)

@@ -1,0 +1,75 @@
+"""The losses the engine trains with, including the per-step ones that skip steps which do not count.
+
+A per-step target marks a step that must not count (an unlabelled step, or padding past a
+sample's own length) with -1 (classes) or NaN (numbers). The losses average over the counted
+steps only, so how the samples are batched or padded never changes them.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from ..errors import StudioError
+
+IGNORED_CLASS = -1  # the data layer's mark for a class step that does not count
+
+
+def _same_steps(out: torch.Tensor, y: torch.Tensor) -> None:
+    if out.dim() < 3 or out.shape[:2] != y.shape[:2]:
+        raise StudioError(
+            f"The network gives {list(out.shape[1:-1]) or 'one'} step(s) per sample but the data has a target at "
+            f"each of {y.shape[1]} steps: the time length must reach the Output unchanged (no pooling or "
+            "striding over time, and 'Output every step' on the last recurrent block).")
+
+
+class StepCrossEntropy(nn.Module):
+    """Cross-entropy at every counted step: out [B, T, K] scores, y [B, T] class ids (-1 = skip)."""
+
+    def forward(self, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        _same_steps(out, y)
+        total = nn.functional.cross_entropy(out.reshape(-1, out.shape[-1]), y.reshape(-1),
+                                            ignore_index=IGNORED_CLASS, reduction="sum")
+        return total / (y != IGNORED_CLASS).sum().clamp(min=1)
+
+
+class StepMSE(nn.Module):
+    """Mean squared error over the counted steps: out and y [B, T, K], NaN in y = skip."""
+
+    def forward(self, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        _same_steps(out, y)
+        y = y.reshape(out.shape)
+        known = ~torch.isnan(y)
+        diff = torch.where(known, out - torch.nan_to_num(y), torch.zeros((), dtype=out.dtype, device=out.device))
+        return diff.pow(2).sum() / known.sum().clamp(min=1)
+
+
+def make_loss(task: str, per_step: bool = False) -> nn.Module:
+    """Cross-entropy for classes, mean squared error for numbers; per step when the data is."""
+    if per_step:
+        return StepMSE() if task == "regression" else StepCrossEntropy()
+    return nn.MSELoss() if task == "regression" else nn.CrossEntropyLoss()
+
+
+def counted_steps(y: torch.Tensor, task: str) -> torch.Tensor:
+    """True where a per-step target counts: [B, T] for classes, [B, T, K] for numbers."""
+    return y != IGNORED_CLASS if task == "classification" else ~torch.isnan(y)
+
+
+def step_hits(out: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(steps predicted right, steps that count) for per-step classes, both device tensors."""
+    known = y != IGNORED_CLASS
+    return ((out.argmax(-1) == y) & known).sum(), known.sum()
+
+
+def step_errors(out: torch.Tensor, y: torch.Tensor, scale: torch.Tensor | None = None
+                ) -> tuple[torch.Tensor, torch.Tensor]:
+    """(mean absolute error, root mean squared error) over the counted steps of per-step numbers,
+    in the targets' own units when ``scale`` (their std) is given."""
+    y = y.reshape(out.shape)
+    known = ~torch.isnan(y)
+    err = torch.where(known, out - torch.nan_to_num(y), torch.zeros((), dtype=out.dtype, device=out.device))
+    if scale is not None:
+        err = err * scale.reshape(-1)
+    n = known.sum().clamp(min=1)
+    return err.abs().sum() / n, (err.pow(2).sum() / n).sqrt()
