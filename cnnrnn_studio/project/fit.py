@@ -122,18 +122,23 @@ def fit_problems(project: Project, dataset: Dataset) -> list[str]:
     out_spec = a.output_spec
     if a.output_id is not None and a.output_id in a.params:
         task = a.params[a.output_id]["task"]
+        steps_problem = _per_step_problem(graph, a.output_id, out_spec, dataset) if out_spec is not None else None
         if task != dataset.task:
             problems.append(
                 f"The Output '{a.output_id}' is set to {task} but the data is for {dataset.task}: "
                 f"set the Output task to {dataset.task}.")
-        elif out_spec is not None and out_spec.kind == "vector":
-            got = out_spec.dims[0]
+        elif steps_problem is not None:
+            problems.append(steps_problem)
+        elif out_spec is not None and out_spec.kind in ("vector", "sequence"):
+            got = out_spec.dims[-1]
             want = (len(dataset.class_names) if dataset.task == "classification" and dataset.class_names
                     else dataset.n_outputs)
             if want and got != want:
                 what = (f"{want} classes" if dataset.task == "classification"
                         else f"{want} target{'s' if want != 1 else ''} to predict")
                 src = size_source(graph, a.output_id)
+                if out_spec.kind == "sequence":
+                    what += " at every step"
                 if src is None:
                     problems.append(f"The data has {what} but the network gives {got} numbers to the Output "
                                     f"'{a.output_id}'.")
@@ -156,6 +161,53 @@ def fit_problems(project: Project, dataset: Dataset) -> list[str]:
                     f"The data's vocabulary has {vocab:,} words (ids 0 to {vocab - 1:,}) but the Embedding "
                     f"'{bid}' has room for {n:,}: set its Vocabulary size to at least {vocab:,}.")
     return problems
+
+
+RECURRENT = {t for t, spec in REGISTRY.items()
+             if any(p.name == "return_sequences" for p in spec.params)}
+
+
+def _last_recurrent(graph: Graph, output_id: str) -> str | None:
+    """The nearest block with an 'Output every step' switch on the way back from the Output."""
+    preds = graph.inputs_of(output_id)
+    bid = preds[0] if preds else None
+    while bid is not None:
+        if graph.block(bid).type in RECURRENT:
+            return bid
+        preds = graph.inputs_of(bid)
+        bid = preds[0] if preds else None
+    return None
+
+
+def _data_steps(dataset: Dataset) -> int | None:
+    """The per-step data's time length (None when the lengths vary)."""
+    return dataset.sample_shape[0] if dataset.sample_shape else None
+
+
+def _per_step_problem(graph: Graph, output_id: str, out_spec, dataset: Dataset) -> str | None:
+    """Per-step data against a per-sample Output and the other way round, and a time length
+    that does not reach the Output unchanged."""
+    per_step_out = out_spec.kind == "sequence"
+    if dataset.per_step and not per_step_out:
+        rnn = _last_recurrent(graph, output_id)
+        fix = (f"turn on 'Output every step' on {_block_words(graph, rnn, graph.block(rnn).type)} and remove "
+               "any pooling over time after it" if rnn is not None
+               else "remove what turns the sequence into one vector (pooling over time, Flatten)")
+        return (f"The data has a target at every time step but the Output '{output_id}' gets one vector per "
+                f"sample ({kind_title(out_spec.kind)} {_shape(out_spec.dims)}): {fix}.")
+    if per_step_out and not dataset.per_step:
+        rnn = _last_recurrent(graph, output_id)
+        fix = (f"turn off 'Output every step' on {_block_words(graph, rnn, graph.block(rnn).type)}" if rnn is not None
+               else "insert GlobalAvgPool before the Output")
+        return (f"The data has one target per sample but the Output '{output_id}' gets a sequence "
+                f"{_shape(out_spec.dims)} (a prediction at every step): {fix}.")
+    if per_step_out:
+        want, got = _data_steps(dataset), out_spec.dims[0]
+        if want is not None and got is not None and want != got:
+            return (f"The data has a target at each of {want} time steps but the Output '{output_id}' gets "
+                    f"{got} steps: keep the time length unchanged up to the Output (padding 'same', stride 1, "
+                    "no pooling over time).")
+    return None
 
 
 def vocab_size(dataset: Dataset) -> int:
