@@ -163,7 +163,11 @@ class ConfusionView(QWidget):
         """Test-set positions of the samples of class ``true_class`` that were predicted ``predicted``."""
         preds = [int(p) for p in self.evaluation.get("predictions") or []]
         targets = self._targets()
-        return [i for i, (t, p) in enumerate(zip(targets, preds)) if t == true_class and p == predicted]
+        hits = [i for i, (t, p) in enumerate(zip(targets, preds)) if t == true_class and p == predicted]
+        of_step = self.evaluation.get("sample_of_step")
+        if of_step is not None:  # per-step scores list steps: show the samples they belong to
+            return sorted({int(of_step[i]) for i in hits})
+        return hits
 
     # --- clicking ---------------------------------------------------------------------------
     def select_cell(self, true_class: int, predicted: int) -> None:

@@ -36,6 +36,10 @@ class RegressionView(QWidget):
         ev = evaluation or {}
         pred = np.asarray(ev.get("predictions") or [], dtype=np.float64)
         true = np.asarray(ev.get("targets") or [], dtype=np.float64)
+        if pred.ndim == 3 and true.shape == pred.shape:  # per step [N][T][k]: each counted step is a point
+            pred, true = pred.reshape(-1, pred.shape[-1]), true.reshape(-1, true.shape[-1])
+            keep = ~np.isnan(true).any(axis=1)
+            pred, true = pred[keep], true[keep]
         if pred.ndim == 1:
             pred = pred[:, None]
         if true.ndim == 1:
@@ -46,7 +50,7 @@ class RegressionView(QWidget):
         if ev.get("rmse") is not None:
             parts.append(f"root mean squared error {fmt_value(ev['rmse'])}")
         n = len(true)
-        self.summary.setText((", ".join(parts) + f" on {n:,} test samples (in the targets' own units).")
+        self.summary.setText((", ".join(parts) + f" on {n:,} test {'time steps' if ev.get('per_step') else 'samples'} (in the targets' own units).")
                              if parts else "")
         if n and pred.size:
             t, p = true[:, 0], pred[:, 0]

@@ -43,6 +43,8 @@ def predict(model, x: Any, task: str, meta: dict | None = None) -> list[float]:
             out = model(xt.unsqueeze(0).to(device)).float().cpu()[0]
     finally:
         model.train(was_training)
+    if out.dim() == 2:  # a prediction at every time step [T, k]: show the last step's
+        out = out[-1]
     if task == "classification":
         return torch.softmax(out, dim=-1).tolist()
     from ...train.evaluate import unstandardise
@@ -221,7 +223,11 @@ class TryItPanel(QWidget):
         self.sample_index.setValue(index)
         x = test.x[index]
         self.drop.setPixmap(self._big_picture(x))
-        if self.task == "classification":
+        if self.task == "classification" and test.per_step:  # as predict(): the last real step
+            true = int(test.y[index][len(x) - 1])
+            what = f"'{self._name(true)}'" if true >= 0 else "not given"
+            self.truth.setText(f"Test sample #{index}, its last step: the true class is {what}.")
+        elif self.task == "classification":
             true = int(test.y[index])
             self.truth.setText(f"Test sample #{index}: the true class is '{self._name(true)}'.")
         else:
