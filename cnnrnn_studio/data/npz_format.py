@@ -7,7 +7,8 @@ integer word ids [N,T]). Integer y means classes; float y means regression.
 
 Targets at every time step (sequence and image-sequence data): a y of shape [N, T] or [N, T, k]
 whose T is X's time length is read per step (option ``per_step`` false turns that off, true
-insists on it). Integer steps marked -1 and float steps marked NaN do not count. An optional
+insists on it); with images, an integer y [N, T] is a class at every step of the sequence the
+network reads from the image (ToSequence: one step per column). Integer steps marked -1 and float steps marked NaN do not count. An optional
 integer array ``lengths`` [N] gives each sample's real length; the steps past it are padding,
 cut off the inputs and never counted.
 """
@@ -87,9 +88,12 @@ def read_npz(path: Path) -> dict[str, np.ndarray]:
 
 
 def _is_per_step(x: np.ndarray, y: np.ndarray, kind: str | None, per_step: bool | None) -> bool:
-    """y [N, T] or [N, T, k] with X's time length T: a target at every step."""
+    """y [N, T] or [N, T, k] with X's time length T: a target at every step. Images have no time
+    axis of their own (a network reads them as a sequence, e.g. column by column with ToSequence):
+    an integer y [N, T] with them is a class at every step, T being the network's to match."""
     kind = kind or _RANK_KIND.get(x.ndim)
     fits = kind in _TIME_KINDS and x.ndim >= 3 and y.ndim in (2, 3) and y.shape[1] == x.shape[1]
+    fits = fits or (kind == "image" and y.ndim == 2 and y.dtype.kind in "iu")
     return fits if per_step is None else per_step
 
 
@@ -98,7 +102,7 @@ def _check_arrays(arrays: dict[str, np.ndarray], path: Path, per_step: bool = Fa
     x, y = arrays["X"], arrays["y"]
     name = path.name
     if per_step:
-        return _check_step_arrays(x, y, path)
+        return _check_step_arrays(x, y, path, same_steps=x.ndim != 4)
     if x.dtype.kind not in "biuf":
         raise DataError(f"{name}: X must hold numbers, but its type is {x.dtype}", path=path)
     if y.dtype.kind not in "biuf":
@@ -126,13 +130,16 @@ def _check_arrays(arrays: dict[str, np.ndarray], path: Path, per_step: bool = Fa
     return x, y
 
 
-def _check_step_arrays(x: np.ndarray, y: np.ndarray, path: Path) -> tuple[np.ndarray, np.ndarray]:
+def _check_step_arrays(x: np.ndarray, y: np.ndarray, path: Path, same_steps: bool = True
+                       ) -> tuple[np.ndarray, np.ndarray]:
+    """same_steps: y's T must be X's time length (not for images, which have none)."""
     name = path.name
     if x.dtype.kind not in "biuf":
         raise DataError(f"{name}: X must hold numbers, but its type is {x.dtype}", path=path)
     if y.dtype.kind not in "biuf":
         raise DataError(f"{name}: y must hold numbers (class numbers or targets), but its type is {y.dtype}", path=path)
-    if x.ndim < 3 or y.ndim not in (2, 3) or y.shape[:2] != x.shape[:2]:
+    steps_ok = y.shape[:2] == x.shape[:2] if same_steps else y.shape[:1] == x.shape[:1]
+    if x.ndim < 3 or y.ndim not in (2, 3) or not steps_ok:
         raise DataError(
             f"{name}: for a target at every time step y must have shape [N, T] or [N, T, k] with X's N and T "
             f"{list(x.shape[:2])}, but X has shape {x.shape} and y {y.shape}", path=path)
@@ -148,10 +155,11 @@ def _check_step_arrays(x: np.ndarray, y: np.ndarray, path: Path) -> tuple[np.nda
     return x, y
 
 
-def _lengths(arrays: dict[str, np.ndarray], x: np.ndarray, path: Path) -> np.ndarray | None:
+def _lengths(arrays: dict[str, np.ndarray], x: np.ndarray, path: Path, kind: str | None) -> np.ndarray | None:
     """The optional 'lengths' array, checked: whole numbers from 1 to X's time length."""
     lengths = arrays.get("lengths")
-    if lengths is None or x.ndim < 3:  # without a time axis there is nothing to cut (older files load as before)
+    kind = kind or _RANK_KIND.get(x.ndim)
+    if lengths is None or kind not in _TIME_KINDS:  # no time axis to cut (such files load as before)
         return None
     name = path.name
     if lengths.dtype.kind not in "iu" or lengths.shape != (len(x),):
@@ -262,12 +270,12 @@ def load_npz(
     train_arrays = read_npz(train_path)
     per_step = _is_per_step(train_arrays["X"], train_arrays["y"], kind_opt, step_opt)
     x, y = _check_arrays(train_arrays, train_path, per_step)
-    lengths = _lengths(train_arrays, x, train_path)
+    lengths = _lengths(train_arrays, x, train_path, kind_opt)
     test_x = test_y = test_lengths = None
     if test_path is not None:
         test_arrays = read_npz(test_path)
         test_x, test_y = _check_arrays(test_arrays, test_path, per_step)
-        test_lengths = _lengths(test_arrays, test_x, test_path)
+        test_lengths = _lengths(test_arrays, test_x, test_path, kind_opt)
         if test_x.shape[1:] != x.shape[1:]:
             raise DataError(
                 f"{test_path.name}: samples have shape {test_x.shape[1:]}, but those of {train_path.name} "
@@ -287,9 +295,9 @@ def load_npz(
             ),
             path=train_path,
         )
-    if per_step and kind not in _TIME_KINDS:
-        raise DataError(f"{train_path.name}: a target at every time step needs sequence or image sequence data, "
-                        f"but X is read as {kind_title(kind)}", path=train_path)
+    if per_step and kind not in (*_TIME_KINDS, "image"):
+        raise DataError(f"{train_path.name}: a target at every time step needs sequence, image sequence or image "
+                        f"data, but X is read as {kind_title(kind)}", path=train_path)
     if kind == "tokens" and x.dtype.kind not in "iu":
         raise DataError(
             f"{train_path.name}: token data must be whole-number word ids, but X is {x.dtype}", path=train_path

@@ -180,8 +180,11 @@ def _last_recurrent(graph: Graph, output_id: str) -> str | None:
 
 
 def _data_steps(dataset: Dataset) -> int | None:
-    """The per-step data's time length (None when the lengths vary)."""
-    return dataset.sample_shape[0] if dataset.sample_shape else None
+    """The per-step targets' time length (None when the lengths vary)."""
+    split = dataset.train
+    if split.is_variable_length or split.y.dim() < 2:
+        return None
+    return int(split.y.shape[1])
 
 
 def _per_step_problem(graph: Graph, output_id: str, out_spec, dataset: Dataset) -> str | None:

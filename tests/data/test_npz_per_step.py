@@ -120,3 +120,14 @@ def test_a_single_labelled_class_is_refused(tmp_path):
     np.savez(tmp_path / "a.npz", X=x, y=y)
     with pytest.raises(DataError, match="two classes"):
         load_dataset(_spec(tmp_path / "a.npz"))
+
+
+def test_images_with_a_class_per_step_are_per_step_data(tmp_path):
+    rng = np.random.default_rng(0)
+    x = rng.random((20, 1, 8, 12)).astype(np.float32)
+    np.savez(tmp_path / "a.npz", X=x, y=rng.integers(0, 4, size=(20, 6)), lengths=np.full(20, 3))
+    ds = load_dataset(_spec(tmp_path / "a.npz"))
+    assert ds.kind == "image" and ds.per_step and ds.sample_shape == (1, 8, 12)   # 'lengths' only cut time axes
+    assert ds.train.y.shape[1] == 6 and ds.n_outputs == 4
+    np.savez(tmp_path / "b.npz", X=x, y=rng.random((20, 3)))                     # 3 targets per image, as before
+    assert not load_dataset(_spec(tmp_path / "b.npz")).per_step

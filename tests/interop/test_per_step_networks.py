@@ -144,3 +144,17 @@ def test_export_as_python_equals_the_studio_model(name, tmp_path):
         expected, got = studio(x), model(x)
     assert got.shape == expected.shape and got.dim() == 3
     assert torch.allclose(got, expected, atol=1e-6, rtol=0)
+
+
+@pytest.mark.parametrize("name", list(NETWORKS))
+def test_onnx_import_brings_the_per_step_network_back(name, tmp_path):
+    from cnnrnn_studio.interop.onnx_import import import_onnx
+
+    make, _ = NETWORKS[name]
+    project = make()
+    model = _randomised(project)
+    export_onnx(project, tmp_path / "net.onnx", model=model)
+    back, state = import_onnx(tmp_path / "net.onnx")
+    assert back.graph.to_dict() == project.graph.to_dict()
+    for key, value in model.state_dict().items():
+        assert torch.equal(state[key], value), key

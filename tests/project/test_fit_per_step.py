@@ -71,3 +71,19 @@ def test_a_time_length_that_changes_before_the_output_is_reported(per_step):
     pool = (("pool", "MaxPool1d", {"kernel_size": 2}),)
     (problem,) = fit_problems(_net(steps=8, extra=pool), per_step)
     assert "8 time steps" in problem and "gets 4 steps" in problem and "'output'" in problem
+
+
+def test_image_steps_are_compared_with_the_sequence_the_network_reads(tmp_path):
+    rng = np.random.default_rng(0)
+    np.savez(tmp_path / "i.npz", X=rng.random((20, 1, 8, 12)).astype(np.float32), y=rng.integers(0, 3, (20, 8)))
+    ds = load_dataset({"kind": "file", "format": "npz", "train": str(tmp_path / "i.npz")})
+    net = _project([
+        ("input", "Input", {"kind": "image", "shape": [1, 8, 12]}),
+        ("pool", "MaxPool2d", {"kernel_size": 2}),
+        ("seq", "ToSequence", {}),
+        ("lstm", "LSTM", {"hidden_size": 4, "return_sequences": True}),
+        ("dense", "Dense", {"out_features": 3}),
+        ("output", "Output", {"task": "classification"}),
+    ])
+    (problem,) = fit_problems(net, ds)
+    assert "each of 8 time steps" in problem and "gets 6 steps" in problem

@@ -153,3 +153,29 @@ def test_train_json_reports_per_step_test_accuracy(tmp_path, capsys):
     final = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     ev = json.loads((tmp_path / "run" / "evaluation.json").read_text())
     assert final["test_accuracy"] == ev["accuracy"] and ev["per_step"] is True
+
+
+def test_a_crnn_reads_a_class_at_every_column(tmp_path):
+    """CNN -> ToSequence -> LSTM(every step) -> Dense -> Output on images whose label at each of the
+    6 column steps says whether that strip is bright."""
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, size=(96, 6))
+    x = rng.normal(0, 0.3, size=(96, 1, 8, 12)).astype(np.float32)
+    x += np.repeat(y, 2, axis=1)[:, None, None, :] * 2.0
+    np.savez(tmp_path / "a.npz", X=x, y=y)
+    project = make_project([
+        ("input", "Input", {"kind": "image", "shape": [1, 8, 12]}),
+        ("conv", "Conv2d", {"out_channels": 4, "kernel_size": 3, "padding": 1}),
+        ("relu", "ReLU", {}),
+        ("pool", "MaxPool2d", {"kernel_size": 2}),
+        ("seq", "ToSequence", {}),
+        ("lstm", "LSTM", {"hidden_size": 8, "return_sequences": True}),
+        ("dense", "Dense", {"out_features": 2}),
+        ("output", "Output", {"task": "classification"}),
+    ], training={"epochs": 15, "batch_size": 16, "learning_rate": 0.01},
+        dataset={"kind": "file", "format": "npz", "train": str(tmp_path / "a.npz")})
+    from cnnrnn_studio.project.fit import dataset_fit_problems
+
+    assert dataset_fit_problems(project) == []
+    run = train(project, out=tmp_path / "run")
+    assert run.evaluation["per_step"] and run.evaluation["accuracy"] > 0.9
