@@ -116,7 +116,12 @@ def refuse_replacing(target: str | os.PathLike, error: type[StudioError], *,
         if source is not None and os.path.lexists(path) and same_file(path, source):
             raise error("this is the command's own input; it is never replaced. Choose another name.",
                         where=str(path))
-    if not os.path.lexists(path) or force:
+    if not os.path.lexists(path):
+        return path
+    kind = special_file_kind(path)
+    if kind is not None:  # a device or pipe is never "replaced", not even with force
+        raise error(f"this is {kind}, not a file; choose a file name.", where=str(path))
+    if force:
         return path
     if own is not None and path.is_file():
         try:

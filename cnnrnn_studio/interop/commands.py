@@ -60,7 +60,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.probabilities and not args.onnx:
         print("Error: --probabilities goes with --onnx.", file=sys.stderr)
         return 2
-    from ..files import check_target, refuse_replacing, starts_with
+    from ..files import check_target, refuse_replacing, special_file_kind, starts_with
     from .onnx import as_project, command_inputs, is_studio_onnx
 
     project = as_project(args.project)
@@ -68,7 +68,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.weights:
         from ..compile.weights import resolve_weights_path
 
-        resolve_weights_path(args.weights)  # a missing file is reported before any work
+        weights_file = resolve_weights_path(args.weights)  # a missing file is reported before any work
+        kind = special_file_kind(weights_file)
+        if kind is not None:  # a FIFO would block the reader, a device never end
+            raise ExportError(f"this is {kind}, not a weights file; it was not read.", where=str(weights_file))
     # Every target is checked before anything is written: a refusal leaves all of them untouched.
     inputs = command_inputs(project, args.weights)
     if args.python:

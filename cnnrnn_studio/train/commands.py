@@ -216,8 +216,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         print(f"Training {how} after {s['epochs_run']} epoch(s): {test}. "
               f"Weights of epoch {s['weights']['epoch']} saved in {run.folder}")
     if stop_signal is not None:
-        print(f"Stopped by {signal.Signals(stop_signal).name}; the run folder says so (status: stopped).",
-              file=sys.stderr)
+        print(f"{signal.Signals(stop_signal).name} received; the run folder says what was kept "
+              f"(status: {s.get('status')}, {s['epochs_run']} epoch(s)).", file=sys.stderr)
         return 128 + int(stop_signal)
     return 0
 

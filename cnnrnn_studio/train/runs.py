@@ -282,7 +282,11 @@ def load_weights(model: Any, path: Path, device: Any = None) -> dict[str, str]:
     from safetensors import safe_open
 
     from ..compile.weights import load_weights as _load
+    from ..files import special_file_kind
 
+    kind = special_file_kind(path)
+    if kind is not None:  # a FIFO would block the reader
+        raise RunError(f"this is {kind}, not a weights file; it was not read.", where=str(path))
     _load(model, path)
     if device is not None:
         model.to(device)
@@ -292,6 +296,11 @@ def load_weights(model: Any, path: Path, device: Any = None) -> dict[str, str]:
 
 # --- reading --------------------------------------------------------------------------------------
 def _read_json(path: Path) -> Any:
+    from ..files import special_file_kind
+
+    kind = special_file_kind(path)
+    if kind is not None:
+        raise RunError(f"this is {kind}, not a file; it was not read.", where=str(path))
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:

@@ -235,3 +235,20 @@ def test_import_onnx_keeps_a_builtin_dataset_name(tmp_path, capsys):
     assert main(["import-onnx", str(crafted), "-o", str(tmp_path / "imported.json")]) == 0
     saved = json.loads((tmp_path / "imported.json").read_text())
     assert saved["dataset"] == {"kind": "builtin", "name": "basic_motions"}
+
+
+@pytest.mark.parametrize("flag", ["--onnx", "--python"])
+def test_a_fifo_or_device_target_is_never_replaced(tmp_path, capsys, flag):
+    project = _template_file(tmp_path)
+    os.mkfifo(tmp_path / "pipe")
+    assert main(["export", str(project), flag, str(tmp_path / "pipe"), "--force"]) == 1
+    assert "FIFO" in capsys.readouterr().err
+    assert os.path.exists(tmp_path / "pipe") and not (tmp_path / "pipe").is_file()
+
+
+def test_a_fifo_as_weights_is_refused_without_blocking(tmp_path, capsys):
+    project = _template_file(tmp_path)
+    os.mkfifo(tmp_path / "w.safetensors")
+    assert main(["export", str(project), "--onnx", str(tmp_path / "m.onnx"), "--weights",
+                 str(tmp_path / "w.safetensors")]) == 1
+    assert "FIFO" in capsys.readouterr().err and not (tmp_path / "m.onnx").exists()

@@ -178,3 +178,13 @@ def test_two_runs_with_the_same_out_never_share_it(tmp_path):
     loser_err = err_a if a.returncode else err_b
     assert "shared" in loser_err and "Traceback" not in loser_err
     assert json.loads((tmp_path / "shared" / "summary.json").read_text())["status"] == "finished"
+
+
+def test_evaluate_refuses_a_fifo_in_a_run_folder(tmp_path, capsys):
+    from cnnrnn_studio import cli
+
+    train(vector_classifier(training={"epochs": 1}), dataset=blobs(), out=tmp_path / "run")
+    (tmp_path / "run" / "weights.safetensors").unlink()
+    os.mkfifo(tmp_path / "run" / "weights.safetensors")
+    assert cli.main(["evaluate", str(tmp_path / "run")]) == 1
+    assert "FIFO" in capsys.readouterr().err
