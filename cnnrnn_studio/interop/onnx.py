@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..files import check_target, replace, temp_beside
+from ..files import check_target, refuse_replacing, replace, temp_beside
 from .errors import ExportError
 
 if TYPE_CHECKING:
@@ -84,6 +84,34 @@ def as_project(project: Any) -> Project:
     if isinstance(project, Project):
         return project
     return load_project_or_template(project)
+
+
+def is_studio_onnx(path: Path) -> bool:
+    """Did the studio write this file? An ONNX model whose metadata says format cnnrnn-studio-onnx
+    (what every export writes). Anything else is the person's, replaced only when they say so."""
+    import os
+    import stat
+
+    import onnx
+
+    st = os.stat(path)
+    if not stat.S_ISREG(st.st_mode) or st.st_size > _MAX_BYTES + 64 * 1024 ** 2:
+        return False
+    try:
+        proto = onnx.load(str(path), load_external_data=False)
+    except Exception:  # noqa: BLE001 - not ONNX at all
+        return False
+    meta = {p.key: p.value for p in proto.metadata_props}
+    return meta.get("format") == json.dumps("cnnrnn-studio-onnx")
+
+
+def command_inputs(project: Project, weights: Any = None) -> list[Path]:
+    """The files an export reads (the project file, the weights): never an export's target."""
+    out = [Path(project.path)] if getattr(project, "path", None) else []
+    if weights is not None:
+        w = Path(weights).expanduser()
+        out += [w, w / "weights.safetensors"] if w.is_dir() else [w]
+    return out
 
 
 def valid_lengths(graph: Graph, analysis: Analysis, count: int = 3) -> list[int]:
@@ -192,14 +220,16 @@ def _wrapped(model: nn.Module, probabilities: bool) -> nn.Module:
 
 def export_onnx(project: Any, path: Any, model: Any = None, weights: Any = None, *,
                 probabilities: bool = False, class_names: list[str] | None = None,
-                tolerance: float = TOLERANCE) -> ExportReport:
+                tolerance: float = TOLERANCE, force: bool = True) -> ExportReport:
     """Export the network to one verified .onnx file at `path`.
 
     project: a Project or a project file path. model: an already-built (e.g. trained) module for
     it; by default a fresh one is built. weights: a .safetensors file or a run folder to load into
     the model. Without weights or a model, the untrained network is exported with a warning.
-    probabilities: also output softmax probabilities (classifiers). Raises ExportError (nothing
-    is left at `path`), ValidationError, WeightsError.
+    probabilities: also output softmax probabilities (classifiers). force: replace an existing
+    file the studio did not write (the app asks first; the CLI passes False unless --force); an
+    ONNX file the studio wrote is replaced either way, the project or weights read never. Raises
+    ExportError (nothing is left at `path`), ValidationError, WeightsError.
     """
     t0 = time.perf_counter()
     import onnx
@@ -210,6 +240,7 @@ def export_onnx(project: Any, path: Any, model: Any = None, weights: Any = None,
 
     project = as_project(project)
     target = check_target(path, ExportError)
+    refuse_replacing(target, ExportError, inputs=command_inputs(project, weights), own=is_studio_onnx, force=force)
     analysis = project.check()
     warns: list[str] = []
     if target.suffix.lower() != ".onnx":

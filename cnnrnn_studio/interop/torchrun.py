@@ -10,6 +10,12 @@ Variable-length data: the sequences are stored end to end in x_<split> with thei
 x_<split>_lengths, and train.py groups each process's samples by exact length into batches
 (the studio's own approach: no padding ever changes a prediction). Processes may then get
 different numbers of batches; DDP's join() keeps them in step.
+
+The folder also gets a marker, `.cnnrnn-studio-torchrun`, naming the files the studio wrote: an
+export into an existing folder replaces those, and refuses to replace a file of the same name
+the studio did not write (a person's own README.md or train.py) unless forced. The data copied
+into data.npz must come from inside the project's folder unless allowed (`allow_outside_data`):
+a project someone sends must not take other files with it.
 """
 
 from __future__ import annotations
@@ -29,6 +35,10 @@ if TYPE_CHECKING:
     from ..data import Dataset
     from ..graph import Analysis
     from ..project import Project
+
+MARKER = ".cnnrnn-studio-torchrun"
+MARKER_FORMAT = "cnnrnn-studio-torchrun"
+OUTPUT_FILES = ("model.py", "train.py", "data.npz", "project.json", "README.md", "init.safetensors")
 
 README_SECTION = """\
 ## Training on a cluster
@@ -203,8 +213,41 @@ on; HOST:PORT is an address and free port of the first machine that all of them 
 """
 
 
-def export_torchrun_script(project: Any, out_dir: Any, *, weights: Any = None, dataset: Any = None) -> TorchrunReport:
-    """Write the DDP training folder for a project (a Project or a path). Raises ExportError."""
+def _studio_files(folder: Path) -> set[str]:
+    """The file names the studio's marker in `folder` says it wrote (empty when there is no marker)."""
+    import json
+    import stat
+
+    marker = folder / MARKER
+    try:
+        if not stat.S_ISREG(os.stat(marker).st_mode) or os.stat(marker).st_size > 65536:
+            return set()
+        d = json.loads(marker.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return set()
+    if not isinstance(d, dict) or d.get("format") != MARKER_FORMAT or not isinstance(d.get("files"), list):
+        return set()
+    return {f for f in d["files"] if isinstance(f, str)}
+
+
+def outside_data(project: Project) -> list[tuple[str, Path]]:
+    """The dataset's files that lie outside the project's folder (by '..', an absolute path or a link)."""
+    from ..data.files import data_paths, outside_folder
+
+    base = project.base_dir
+    return [(role, p) for role, p in data_paths(project.dataset, base) if outside_folder(p, base)]
+
+
+def export_torchrun_script(project: Any, out_dir: Any, *, weights: Any = None, dataset: Any = None,
+                           force: bool = True, allow_outside_data: bool = True) -> TorchrunReport:
+    """Write the DDP training folder for a project (a Project or a path). Raises ExportError.
+
+    force: replace files in the folder that the studio did not write (the app asks first; the
+    CLI passes False unless --force). Files the studio wrote there (its marker lists them) are
+    replaced either way; the command's own inputs (project, weights, data) never.
+    allow_outside_data: copy data from outside the project's folder into data.npz (the CLI
+    passes False unless --allow-outside-data).
+    """
     import json
 
     import numpy as np
@@ -224,6 +267,27 @@ def export_torchrun_script(project: Any, out_dir: Any, *, weights: Any = None, d
         raise ExportError(f"the folder {parent} does not exist.", where=str(target))
     if not os.access(target if target.exists() else parent, os.W_OK | os.X_OK):
         raise ExportError("cannot write here (permission denied). Choose another folder.", where=str(target))
+    if dataset is None and not allow_outside_data:
+        for role, path in outside_data(project):
+            raise ExportError(f"the dataset's {role} {path} is outside the project's folder "
+                              f"({Path(project.base_dir).absolute()}), so it is not copied into data.npz. Move it "
+                              "into the project's folder, or add --allow-outside-data if you mean to share it.")
+    from ..data.files import data_paths
+    from ..files import refuse_replacing
+    from .onnx import command_inputs
+
+    inputs = command_inputs(project, weights) + [p for _, p in data_paths(project.dataset, project.base_dir)]
+    if target.is_dir():
+        ours = _studio_files(target)
+        theirs = []
+        for name in (*OUTPUT_FILES, MARKER):
+            refuse_replacing(target / name, ExportError, inputs=inputs, force=True)  # never an input
+            if os.path.lexists(target / name) and name not in ours and not (name == MARKER and ours):
+                theirs.append(name)
+        if theirs and not force:
+            raise ExportError(f"this folder holds files the studio did not write ({', '.join(theirs)}); they are "
+                              "not replaced. Choose a new or empty folder, or add --force to replace them.",
+                              where=str(target))
     ds = dataset if dataset is not None else _load_dataset(project)
     _check_fit(ds, analysis)
     settings = _settings(project, analysis)
@@ -252,6 +316,7 @@ def export_torchrun_script(project: Any, out_dir: Any, *, weights: Any = None, d
     }
     if init is not None:
         files["init.safetensors"] = init
+    files[MARKER] = (json.dumps({"format": MARKER_FORMAT, "files": sorted(files)}, indent=2) + "\n").encode()
     # Everything is written into a fresh folder beside the target first: a failure leaves nothing half done.
     try:
         stage = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=parent))
@@ -270,5 +335,5 @@ def export_torchrun_script(project: Any, out_dir: Any, *, weights: Any = None, d
         raise ExportError(f"could not be written ({e.strerror}).", where=str(target)) from None
     finally:
         shutil.rmtree(stage, ignore_errors=True)
-    return TorchrunReport(folder=target, files=list(files),
+    return TorchrunReport(folder=target, files=[f for f in files if f != MARKER],
                           samples={k: len(ds.split(k)) for k in ("train", "val", "test")})

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ..errors import GraphEditError, ProjectError, ValidationError
-from ..files import atomic_write_text as _atomic_write_text
+from ..files import atomic_write_text as _atomic_write_text, special_file_kind
 from ..graph import Analysis, Graph, analyze
 
 FORMAT = "cnnrnn-studio-project"
@@ -188,6 +188,9 @@ def migrate(d: Any, source: str = "project") -> dict:
 def load_project(path: str | os.PathLike) -> Project:
     """Read a project file. Raises ProjectError naming the file (and line) for anything wrong."""
     p = Path(path)
+    kind = special_file_kind(p)  # os.stat only: a FIFO must not block, a device must not be read without end
+    if kind is not None:
+        raise ProjectError(f"this is {kind}, not a project file; it was not read.", where=str(p))
     try:
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:

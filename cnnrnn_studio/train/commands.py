@@ -24,12 +24,16 @@ if TYPE_CHECKING:
 def add_commands(subparsers: argparse._SubParsersAction) -> None:
     t = subparsers.add_parser(
         "train", help="train a project and save the run (weights, metrics, evaluation)",
-        description="Train a project on its dataset. The run is saved in <project folder>/runs/ "
-                    "(or --out). Ctrl+C stops after the current batch and keeps the last finished epoch.")
+        description="Train a project on its dataset. The run is saved in a new folder in <project folder>/runs/ "
+                    "(or --out). Ctrl+C, SIGTERM and SIGHUP stop after the current batch and keep the last "
+                    "finished epoch (a stop by signal exits with 128 + the signal's number); summary.json "
+                    "always says the run's state: running, finished, stopped, diverged, failed or interrupted.")
     t.add_argument("project", help="a project file (or the id of a template, such as digits_cnn)")
     t.add_argument("--epochs", type=int, metavar="N", help="how many passes over the training data")
     t.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), help="where to train (default: auto)")
-    t.add_argument("--out", metavar="DIR", help="the run folder to create")
+    t.add_argument("--out", metavar="DIR",
+                   help="the run folder: a new folder, or an empty one (a folder that holds a run, or any of a "
+                        "run's file names, is refused: nothing there is replaced, and two runs never share one)")
     t.add_argument("--json", action="store_true", help="print one JSON object per line instead of progress bars")
     t.add_argument("--batch-size", type=int, metavar="N", dest="batch_size", help="samples per batch")
     t.add_argument("--lr", type=float, metavar="X", help="learning rate")
@@ -131,21 +135,37 @@ class _JsonPrinter:
             print(json.dumps({k: _clean(v) for k, v in row.items()}), flush=True)
 
 
-def _install_stop_on_ctrl_c(control: TrainControl) -> Any:
-    """First Ctrl+C: stop after the current batch (keep what is done). Second: interrupt at once."""
+_STOP_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP")
+
+
+def _install_stop_handlers(control: TrainControl, caught: list[int]) -> dict[int, Any]:
+    """Ctrl+C, SIGTERM and SIGHUP stop like Stop: after the current batch, keeping the last finished
+    epoch and writing the run's state. A second one interrupts at once (recorded as interrupted).
+    The signals received go into `caught`. Returns the previous handlers, to put back."""
     if threading.current_thread() is not threading.main_thread():
-        return None
+        return {}
 
     def handler(signum: int, frame: FrameType | None) -> None:
         if control.stop_requested:
             raise KeyboardInterrupt
+        caught.append(signum)
         control.stop()
-        print("Stopping after this batch (Ctrl+C again to quit at once)...", file=sys.stderr, flush=True)
+        again = "Ctrl+C" if signum == signal.SIGINT else "the signal"
+        try:
+            print(f"Stopping after this batch ({again} again to quit at once)...", file=sys.stderr, flush=True)
+        except (OSError, ValueError):  # SIGHUP: the terminal may be gone
+            pass
 
-    try:
-        return signal.signal(signal.SIGINT, handler)
-    except ValueError:
-        return None
+    old: dict[int, Any] = {}
+    for name in _STOP_SIGNALS:
+        signum = getattr(signal, name, None)
+        if signum is None:  # SIGHUP does not exist on Windows
+            continue
+        try:
+            old[signum] = signal.signal(signum, handler)
+        except (ValueError, OSError):
+            pass
+    return old
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -156,7 +176,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     project = _load(args.project)
     control = TrainControl()
     listener = _JsonPrinter() if args.json else _HumanPrinter()
-    old = _install_stop_on_ctrl_c(control)
+    caught: list[int] = []
+    old = _install_stop_handlers(control, caught)
     try:
         run = train(project, epochs=args.epochs, device=args.device, out=args.out, listener=listener,
                     control=control, batch_size=args.batch_size, learning_rate=args.lr, seed=args.seed)
@@ -165,8 +186,14 @@ def cmd_train(args: argparse.Namespace) -> int:
             print(f"The run folder keeps what was done: {e.run_dir}", file=sys.stderr)
         raise
     finally:
-        if old is not None:
-            signal.signal(signal.SIGINT, old)
+        for signum, previous in old.items():
+            signal.signal(signum, previous)
+    stop_signal = next((sig for sig in caught if sig != signal.SIGINT), None)
+    if stop_signal is not None and run.summary.get("status") == "stopped":
+        from .runs import write_json
+
+        run.summary["stop_signal"] = signal.Signals(stop_signal).name
+        write_json(run.folder / "summary.json", run.summary)
     s, ev_ = run.summary, run.evaluation or {}
     if args.json:
         final = {"final": True, "run_dir": str(run.folder), "task": s["task"], "epochs_run": s["epochs_run"],
@@ -188,6 +215,10 @@ def cmd_train(args: argparse.Namespace) -> int:
                 else f"test MAE {_num(ev_.get('mae'))}, RMSE {_num(ev_.get('rmse'))}")
         print(f"Training {how} after {s['epochs_run']} epoch(s): {test}. "
               f"Weights of epoch {s['weights']['epoch']} saved in {run.folder}")
+    if stop_signal is not None:
+        print(f"{signal.Signals(stop_signal).name} received; the run folder says what was kept "
+              f"(status: {s.get('status')}, {s['epochs_run']} epoch(s)).", file=sys.stderr)
+        return 128 + int(stop_signal)
     return 0
 
 

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from torch import nn
 
 from ..project import Project
-from .runs import RUN_FORMAT, RUN_VERSION, make_run_dir, save_weights, write_json, write_metrics
+from .runs import RUN_FORMAT, RUN_VERSION, make_run_dir, process_mark, save_weights, write_json, write_metrics
 
 
 def now_text() -> str:
@@ -90,18 +90,22 @@ class EarlyStopping:
 
 
 class RunFolderWriter:
-    """Keeps the run folder saying what happened: project.json at once, summary.json at the start,
-    at the end and on a failure, and after every finished epoch its metrics.csv row and weights
-    (so the folder always holds loadable weights of the last finished epoch)."""
+    """Keeps the run folder saying what happened: summary.json (claimed at once, status running
+    with this process's id), project.json, and after every finished epoch its metrics.csv row and
+    weights, then summary.json's epochs_run and weights (so the folder always holds loadable
+    weights of the last finished epoch, and the summary says which). The end and a failure write
+    the final state: finished, stopped, diverged, failed or interrupted."""
 
     def __init__(self, project: Project, out: str | Path | None = None) -> None:
         self.run_dir = make_run_dir(project, out)
         # From here on a failure is written into summary.json, so the folder always says what happened.
         self.summary: dict[str, Any] = {"format": RUN_FORMAT, "version": RUN_VERSION, "status": "running",
-                                        "project_name": project.name, "created": now_text()}
+                                        **process_mark(), "project_name": project.name, "created": now_text(),
+                                        "epochs_run": 0, "weights": None}
         self.rows: list[dict[str, Any]] = []   # metrics.csv rows of finished epochs
         self.saved_epoch = 0                   # the epoch whose weights are on disk
         self.weights_which = "last"
+        self.write_summary()
         write_json(self.run_dir / "project.json", project.to_dict())
 
     @property
@@ -111,21 +115,23 @@ class RunFolderWriter:
     def run_started(self, details: dict[str, Any], model: nn.Module) -> None:
         """The run's settings and sizes into summary.json; epoch 0 = the starting weights."""
         self.summary.update(details)
-        self.write_summary()
         save_weights(self.weights_path, model, {"epoch": "0", "which": "last"})
         write_metrics(self.run_dir / "metrics.csv", [])
+        self.write_summary(epochs_run=0, weights=self.weights_info())
 
     def epoch_done(self, result: EpochResult, model: nn.Module) -> bool:
         self.rows.append(result.row())
         save_weights(self.weights_path, model, {"epoch": str(result.epoch), "which": "last"})
         self.saved_epoch = result.epoch
         write_metrics(self.run_dir / "metrics.csv", self.rows)
+        self.write_summary(epochs_run=len(self.rows), weights=self.weights_info())
         return False
 
     def keep_best(self, model: nn.Module, epoch: int) -> None:
         """Early stopping's best weights replace the last epoch's on disk."""
         save_weights(self.weights_path, model, {"epoch": str(epoch), "which": "best"})
         self.saved_epoch, self.weights_which = epoch, "best"
+        self.write_summary(weights=self.weights_info())
 
     def weights_info(self) -> dict[str, Any]:
         return {"epoch": self.saved_epoch, "which": self.weights_which}
@@ -137,13 +143,28 @@ class RunFolderWriter:
         self.summary.update(fields)
         write_json(self.run_dir / "summary.json", self.summary)
 
-    def failed(self, message: str, epoch: int | None) -> None:
-        """Record a failure in summary.json; never raises (the run is failing already)."""
+    def failed(self, message: str, epoch: int | None, status: str | None = None) -> None:
+        """Record a failure in summary.json; never raises (the run is failing already).
+
+        status: "failed" by default; called while handling the exception that ended the run, the
+        state follows it: a second Ctrl+C (KeyboardInterrupt) is "interrupted", a loss that stopped
+        being finite "diverged"."""
         try:
-            self.write_summary(status="failed", failed=message, failed_epoch=epoch, finished=now_text(),
-                               epochs_run=len(self.rows), weights=self.weights_info())
+            self.write_summary(status=status or _failure_status(), failed=message, failed_epoch=epoch,
+                               finished=now_text(), epochs_run=len(self.rows), weights=self.weights_info())
         except Exception:
             pass
+
+
+def _failure_status() -> str:
+    import sys
+
+    exc = sys.exc_info()[1]
+    if isinstance(exc, KeyboardInterrupt):
+        return "interrupted"
+    if exc is not None and type(exc).__name__ == "_Diverged":  # the engine's own signal for divergence
+        return "diverged"
+    return "failed"
 
 
 __all__ = ["EpochResult", "EpochObserver", "EarlyStopping", "RunFolderWriter", "now_text"]

@@ -11,6 +11,16 @@ A run folder holds:
   evaluation.json      test-split scores (evaluate.py)
   summary.json         final metrics, timings, device, sizes, stop flags, the dataset spec ...
 JSON, CSV and safetensors only: nothing is ever pickled.
+
+summary.json always says which state the run is in ("status"): running (with the process id
+and host that write it, "pid" and "host"), finished, stopped (by the person, or by SIGTERM /
+SIGHUP: "stop_signal"), diverged, failed or interrupted. Its "epochs_run" and "weights" are
+rewritten after every finished epoch, so they match metrics.csv and weights.safetensors. A run
+whose summary says running but whose process is gone (killed, power cut) is read back as
+interrupted (`effective_status`).
+
+A run folder is claimed atomically: summary.json is created exclusively (O_EXCL) before anything
+else is written, so two runs never share a folder.
 """
 
 from __future__ import annotations
@@ -21,6 +31,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -35,6 +46,7 @@ RUN_VERSION = 1
 METRIC_COLUMNS = ("epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy", "val_mae", "val_rmse",
                   "lr", "samples_per_s", "seconds")
 FILES = ("project.json", "metrics.csv", "weights.safetensors", "evaluation.json", "summary.json")
+STATUSES = ("running", "finished", "stopped", "diverged", "failed", "interrupted")
 
 
 class RunError(StudioError):
@@ -76,7 +88,7 @@ class RunInfo:
     name: str
     project_name: str
     created: str            # ISO 8601 local time
-    status: str             # running | finished | stopped | failed
+    status: str             # running | finished | stopped | diverged | failed | interrupted (effective_status)
     task: str | None
     epochs_run: int
     epochs: int | None
@@ -109,21 +121,37 @@ def project_runs_dir(project: Project) -> Path:
 
 
 def make_run_dir(project: Project, out: str | os.PathLike | None = None, now: datetime | None = None) -> Path:
-    """Create the run folder: ``out`` if given, else <runs dir>/<safe name>-<YYYYmmdd-HHMMSS>.
+    """Create and claim the run folder: ``out`` if given, else <runs dir>/<safe name>-<YYYYmmdd-HHMMSS>.
 
-    If the project's folder is not writable, the per-user data folder is used instead.
+    ``out`` may be a new folder or an existing one that holds none of a run's files (the studio
+    never replaces a file it did not write, nor another run's). The claim is atomic: summary.json
+    is created exclusively, so of two runs given the same folder at once, the second gets a
+    RunError. If the project's folder is not writable, the per-user data folder is used instead.
     """
     if out is not None:
-        folder = Path(out)
+        folder = Path(out).expanduser()
+        if folder.exists() and not folder.is_dir():
+            raise RunError("this is a file, not a folder; give a new folder for the run.", where=str(folder))
         try:
             folder.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise RunError(f"cannot write the run here ({e.strerror or e}). Choose another folder.",
+                           where=str(folder)) from None
+        if (folder / "summary.json").exists() or (folder / "weights.safetensors").exists():
+            raise RunError("this folder already holds a training run (or one is being written there); choose "
+                           "a new or empty folder so it is not overwritten.", where=str(folder))
+        taken = [f for f in FILES if os.path.lexists(folder / f)]
+        if taken:
+            raise RunError(f"this folder holds files a run would replace ({', '.join(taken)}); choose a new or "
+                           "empty folder.", where=str(folder))
+        try:
             _probe(folder)
         except OSError as e:
             raise RunError(f"cannot write the run here ({e.strerror or e}). Choose another folder.",
                            where=str(folder)) from None
-        if any((folder / f).exists() for f in ("summary.json", "weights.safetensors")):
-            raise RunError("this folder already holds a training run; choose an empty folder so it is not "
-                           "overwritten.", where=str(folder))
+        if not claim_run_dir(folder):
+            raise RunError("another run has just claimed this folder; choose a new or empty folder.",
+                           where=str(folder))
         return folder
     stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
     base = f"{safe_name(project.name)}-{stamp}"
@@ -141,11 +169,76 @@ def make_run_dir(project: Project, out: str | os.PathLike | None = None, now: da
                 except FileExistsError:
                     continue
                 _probe(folder)
-                return folder
+                if claim_run_dir(folder):
+                    return folder
         except OSError as e:
             last_error = e
     raise RunError(f"cannot create a run folder ({getattr(last_error, 'strerror', None) or last_error}).",
                    where=str(candidates[-1]))
+
+
+def process_mark() -> dict[str, Any]:
+    """Who writes a running run: this process's id and host (and its start time where the OS
+    tells it, so a process id reused after a restart is not taken for the run)."""
+    mark: dict[str, Any] = {"pid": os.getpid(), "host": socket.gethostname()}
+    started = _process_start(os.getpid())
+    if started is not None:
+        mark["pid_started"] = started
+    return mark
+
+
+def _process_start(pid: int) -> int | None:
+    try:  # Linux: field 22 of /proc/<pid>/stat, in clock ticks since boot
+        text = Path(f"/proc/{pid}/stat").read_text()
+        return int(text[text.rindex(")") + 2:].split()[19])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def claim_run_dir(folder: Path) -> bool:
+    """Create summary.json exclusively (status running, this process); False if it exists already."""
+    first = {"format": RUN_FORMAT, "version": RUN_VERSION, "status": "running", **process_mark(),
+             "created": datetime.now().astimezone().isoformat(timespec="seconds")}
+    try:
+        fd = os.open(folder / "summary.json", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    except FileExistsError:
+        return False
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(json.dumps(first, indent=2) + "\n")
+    return True
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, ValueError):
+        return True  # someone else's process (or an id we cannot ask about): assume it runs
+    except OSError:
+        return True
+    return True
+
+
+def effective_status(summary: dict) -> str:
+    """The run's state as recorded, except that "running" whose writing process is gone is
+    "interrupted" (the process was killed or the machine stopped). A run written on another
+    host that says running is taken at its word."""
+    status = summary.get("status")
+    status = status if isinstance(status, str) and status else "unknown"
+    if status != "running":
+        return status
+    pid, host = summary.get("pid"), summary.get("host")
+    if isinstance(host, str) and host != socket.gethostname():
+        return status
+    if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0:
+        return "interrupted"   # every running run records its process; without one nobody writes it
+    if not _alive(pid):
+        return "interrupted"
+    started = summary.get("pid_started")
+    if isinstance(started, int) and _process_start(pid) not in (None, started):
+        return "interrupted"   # the id now belongs to another process
+    return status
 
 
 def _probe(folder: Path) -> None:
@@ -189,7 +282,11 @@ def load_weights(model: Any, path: Path, device: Any = None) -> dict[str, str]:
     from safetensors import safe_open
 
     from ..compile.weights import load_weights as _load
+    from ..files import special_file_kind
 
+    kind = special_file_kind(path)
+    if kind is not None:  # a FIFO would block the reader
+        raise RunError(f"this is {kind}, not a weights file; it was not read.", where=str(path))
     _load(model, path)
     if device is not None:
         model.to(device)
@@ -199,6 +296,11 @@ def load_weights(model: Any, path: Path, device: Any = None) -> dict[str, str]:
 
 # --- reading --------------------------------------------------------------------------------------
 def _read_json(path: Path) -> Any:
+    from ..files import special_file_kind
+
+    kind = special_file_kind(path)
+    if kind is not None:
+        raise RunError(f"this is {kind}, not a file; it was not read.", where=str(path))
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -243,6 +345,8 @@ def load_run(run_dir: str | os.PathLike, *, device: str | None = None, with_mode
     summary = _read_json(folder / "summary.json")
     if not isinstance(summary, dict) or summary.get("format") != RUN_FORMAT:
         raise RunError("summary.json is not a CNN-RNN Studio run summary.", where=str(folder))
+    if effective_status(summary) == "interrupted" and summary.get("status") == "running":
+        summary = {**summary, "status": "interrupted"}
     if int(summary.get("version", 0)) > RUN_VERSION:
         raise RunError("this run was written by a newer CNN-RNN Studio; update the app to read it.",
                        where=str(folder))
@@ -280,7 +384,7 @@ def info_from_summary(folder: Path, s: dict) -> RunInfo:
     test = s.get("test") or {}
     return RunInfo(
         folder=folder, name=folder.name, project_name=str(s.get("project_name", "")),
-        created=str(s.get("created", "")), status=str(s.get("status", "unknown")), task=s.get("task"),
+        created=str(s.get("created", "")), status=effective_status(s), task=s.get("task"),
         epochs_run=int(s.get("epochs_run") or 0), epochs=s.get("epochs"),
         test={k: v for k, v in test.items() if k in ("accuracy", "mae", "rmse", "loss")},
         device=s.get("device"), stopped_early=bool(s.get("stopped_early")),

@@ -63,7 +63,8 @@ def _train_module(folder):
 def test_folder_contents(tmp_path):
     report = export_torchrun_script(_project(), tmp_path / "job", dataset=_dataset())
     job = tmp_path / "job"
-    assert sorted(p.name for p in job.iterdir()) == ["README.md", "data.npz", "model.py", "project.json", "train.py"]
+    assert sorted(p.name for p in job.iterdir()) == [".cnnrnn-studio-torchrun", "README.md", "data.npz", "model.py",
+                                                     "project.json", "train.py"]   # the marker names what it wrote
     assert report.samples == {"train": 30, "val": 7, "test": 6}
     with np.load(job / "data.npz", allow_pickle=False) as data:  # plain arrays, no pickle
         assert data["x_train"].shape == (int(data["x_train_lengths"].sum()), 3)

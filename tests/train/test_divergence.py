@@ -42,7 +42,7 @@ def test_nan_loss_fails_naming_the_epoch_and_keeps_the_last_good_weights(tmp_pat
     meta = load_weights(fresh, tmp_path / "run" / "weights.safetensors")
     assert meta["epoch"] == "1" and same_state(state_copy(fresh), snapshots[1])
     run = load_run(tmp_path / "run")
-    assert run.summary["status"] == "failed" and run.summary["failed_epoch"] == 2
+    assert run.summary["status"] == "diverged" and run.summary["failed_epoch"] == 2
     assert run.summary["weights"] == {"epoch": 1, "which": "last"}
     assert "epoch 2" in run.summary["failed"]
     assert len(run.metrics) == 1

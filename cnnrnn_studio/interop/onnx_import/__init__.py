@@ -55,7 +55,7 @@ def import_onnx(path: str | os.PathLike, *, warnings: list[str] | None = None,
     meta = {m.key: m.value for m in proto.metadata_props}
     if meta.get("format") == json.dumps("cnnrnn-studio-onnx") and "project" in meta:
         try:
-            project, state, layout = _import_studio(proto, meta, p)
+            project, state, layout = _import_studio(proto, meta, p, notes)
             if verify:
                 _verify(p, proto, project, state, layout)
             return project, state

@@ -18,7 +18,21 @@ if TYPE_CHECKING:
     from ...project import Project
 
 
-def _import_studio(proto: onnx.ModelProto, meta: dict[str, str], path: Path) -> tuple[Project, dict[str, Any], _Layout]:
+def _without_file_dataset(d: Any, path: Path, notes: list[str] | None) -> Any:
+    """A model's metadata never names a file for the project to read: only a built-in dataset's name
+    is kept; a file dataset (a path chosen by whoever made the model) is dropped with a note."""
+    if isinstance(d, dict) and "dataset" in d:
+        ds = d["dataset"]
+        if not (isinstance(ds, dict) and ds.get("kind") == "builtin" and isinstance(ds.get("name"), str)):
+            d = {k: v for k, v in d.items() if k != "dataset"}
+            if notes is not None:
+                notes.append(f"The dataset stored in {path.name} was left out: an ONNX file may name a built-in "
+                             "dataset, never a file to read. Choose the data in the project.")
+    return d
+
+
+def _import_studio(proto: onnx.ModelProto, meta: dict[str, str], path: Path,
+                   notes: list[str] | None = None) -> tuple[Project, dict[str, Any], _Layout]:
     import torch
 
     from ...compile.codegen import studio_module_names, studio_wrapper
@@ -26,7 +40,7 @@ def _import_studio(proto: onnx.ModelProto, meta: dict[str, str], path: Path) -> 
     from ...project import Project
 
     try:
-        d = json.loads(meta["project"])
+        d = _without_file_dataset(json.loads(meta["project"]), path, notes)
         project = Project.from_dict(d, source=f"{path.name} (stored project)")
         analysis = project.check()
     except (ValueError, StudioError) as e:

@@ -16,7 +16,9 @@ def run_headline(run) -> str:
     s = run.summary or {}
     folder = Path(run.folder).name
     n = s.get("epochs_run", len(run.metrics or []))
-    how = {"stopped": "stopped by you", "failed": "stopped by a problem"}.get(s.get("status"), "finished")
+    how = {"stopped": "stopped by you", "failed": "stopped by a problem", "diverged": "stopped: training diverged",
+           "interrupted": "interrupted (its process ended)", "running": "still running"}.get(s.get("status"),
+                                                                                            "finished")
     if s.get("stopped_early"):
         how = "stopped early (validation loss stopped improving)"
     weights = s.get("weights") or {}

@@ -251,7 +251,9 @@ class ModelIO(QObject):
             self.last_report = report
             return report.summary() + "".join(f"\n\nNote: {w}" for w in report.warnings)
 
-        return self._run("onnx", lambda: export_onnx(project, path, weights=weights, probabilities=probabilities), done)
+        # force: the save dialog has asked about replacing an existing file already
+        return self._run("onnx", lambda: export_onnx(project, path, weights=weights, probabilities=probabilities,
+                                                     force=True), done)
 
     # --- PyTorch code ----------------------------------------------------------------------------------
     def export_python_dialog(self) -> bool:
@@ -288,7 +290,9 @@ class ModelIO(QObject):
 
         weights = self.weights.path if self.weights else None
         project = self._project_copy()
-        return self._run("torchrun", lambda: export_torchrun_script(project, out_dir, weights=weights),
+        # The app's own confirmations (replacing files, data outside the project) are its to ask.
+        return self._run("torchrun", lambda: export_torchrun_script(project, out_dir, weights=weights, force=True,
+                                                                    allow_outside_data=True),
                          lambda report: report.summary())
 
     # --- import ----------------------------------------------------------------------------------------
