@@ -53,15 +53,29 @@ class Project:
         self.training = training
         self.path = Path(path) if path else None
         self.extra = extra or {}  # keys other tools wrote: kept and written back untouched
-        self._analysis: tuple[int, Analysis] | None = None
+        self._analysis: tuple[tuple[int, int], Analysis] | None = None
 
     # --- the network -----------------------------------------------------------------
     def analyze(self) -> Analysis:
-        """Shapes, counts and problems; cached until the graph changes."""
-        rev = self.graph.revision
-        if self._analysis is None or self._analysis[0] != rev:
-            self._analysis = (rev, analyze(self.graph))
+        """Shapes, counts and problems, with the training memory at the project's batch size;
+        cached until the graph or the batch size changes."""
+        key = (self.graph.revision, self.batch_size)
+        if self._analysis is None or self._analysis[0] != key:
+            self._analysis = (key, analyze(self.graph, batch_size=key[1]))
         return self._analysis[1]
+
+    @property
+    def batch_size(self) -> int:
+        """The training batch size the project asks for (the training default where it does not say
+        or says something unusable: that mistake is reported by the training settings check)."""
+        from .training import TrainConfig
+
+        value = (self.training or {}).get("batch_size") if isinstance(self.training, dict) else None
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+            return value
+        return TrainConfig.batch_size
 
     def check(self) -> Analysis:
         """The analysis if the network is valid; raises ValidationError listing every problem otherwise."""
