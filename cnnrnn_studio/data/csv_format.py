@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +28,7 @@ from .dataset import Dataset
 from .errors import DataError, fail
 from .files import read_text, require_file
 from .options import check_known, get_bool, get_choice, get_column, get_columns, get_int
-from .scaling import feature_stats, standardize, target_stats
+from .scaling import LARGEST_VALUE, feature_stats, standardize, target_stats
 from .splits import TEST_FRACTION, chronological_indices
 from .text import PADDING_CHOICES, build_text_dataset
 
@@ -129,6 +130,12 @@ class Table:
         if len(bad):
             r = int(bad[0])
             fail(f"'{cells[r].strip()}' is not a finite number", self.path, self.lines[r], j + 1)
+        huge = np.flatnonzero(np.abs(values) > LARGEST_VALUE)
+        if len(huge):
+            r = int(huge[0])
+            fail(f"'{cells[r].strip()}' is too large: the network computes with 32-bit numbers, so values must lie "
+                 f"within +-{LARGEST_VALUE:.1e}; rescale this column (e.g. other units)", self.path,
+                 self.lines[r], j + 1)
         return values
 
 
@@ -246,7 +253,14 @@ def _label_cells(table: Table, j: int) -> list[str]:
     for r, cell in enumerate(table.cells(j)):
         if cell == "":
             fail("the label is empty", table.path, table.lines[r], j + 1)
-        labels.append(tidy_label(cell))
+        label = tidy_label(cell)
+        control = next((ch for ch in label if unicodedata.category(ch) == "Cc"), None)
+        if control is not None:
+            # An invisible byte (NUL, a stray carriage return...) would make a class of its own.
+            fail(f"the label {label!r} holds the control character {control!r} (U+{ord(control):04X}), which would "
+                 "make a class of its own that looks like another; remove it from the file",
+                 table.path, table.lines[r], j + 1)
+        labels.append(label)
     return labels
 
 
