@@ -205,6 +205,9 @@ def _read_json(path: Path) -> Any:
         raise RunError("the file is missing.", where=str(path)) from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
         raise RunError(f"the file cannot be read ({e}).", where=str(path)) from None
+    except RecursionError:
+        raise RunError("the file cannot be read (its JSON is nested too deeply); it is damaged.",
+                       where=str(path)) from None
 
 
 def read_metrics(path: Path) -> list[dict]:

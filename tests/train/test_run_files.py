@@ -59,3 +59,12 @@ def test_metrics_with_a_nul_byte_or_ragged_rows_read_without_a_traceback(tmp_pat
     path.write_bytes(b"epoch,train_loss\n1,\x00\n2,0.3,extra\n3\n")
     rows = read_metrics(path)
     assert [r["epoch"] for r in rows] == [1, 2, 3]
+
+
+@pytest.mark.parametrize("name", ["summary.json", "evaluation.json"])
+def test_json_nested_past_the_recursion_limit(tmp_path, name):
+    folder = _run(tmp_path)
+    (folder / name).write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(RunError, match="nested too deeply") as e:
+        load_run(folder, with_model=False)
+    assert name in str(e.value)
