@@ -131,7 +131,11 @@ def analyze(graph: Graph, batch_size: int | None = None, memory_limit: int | Non
 
     # 2. Loops
     in_loops: set[str] = set()
-    if not nx.is_directed_acyclic_graph(g):
+    try:
+        flow: list[str] | None = list(nx.topological_sort(g))  # one sort serves the loop test and step 5
+    except nx.NetworkXUnfeasible:
+        flow = None
+    if flow is None:
         for comp in nx.strongly_connected_components(g):
             if len(comp) > 1:
                 cyc = sorted(comp)
@@ -191,7 +195,9 @@ def analyze(graph: Graph, batch_size: int | None = None, memory_limit: int | Non
                         "dead_end", severity="warning"))
 
     # 5. Shapes, in topological order over what is not broken
-    for bid in nx.topological_sort(g.subgraph(n for n in g.nodes if n not in in_loops)):
+    if flow is None:
+        flow = list(nx.topological_sort(g.subgraph(n for n in g.nodes if n not in in_loops)))
+    for bid in flow:
         if bid in broken:
             continue
         preds = graph.inputs_of(bid)

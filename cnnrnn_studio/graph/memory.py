@@ -63,9 +63,11 @@ def format_bytes(n: float) -> str:
     n = float(n)
     for unit in ("bytes", "KB", "MB", "GB", "TB", "PB", "EB"):
         if abs(n) < 1024 or unit == "EB":
-            return f"{int(n)} bytes" if unit == "bytes" else f"{n:.1f} {unit}"
+            break
         n /= 1024
-    return f"{n:.1f} EB"  # not reached
+    if unit == "bytes":
+        return f"{int(n)} bytes"
+    return f"{n:.1f} {unit}" if abs(n) < 1024 else f"{n:.3g} {unit}"  # astronomically large: 1.69e+17 EB
 
 
 @dataclass
