@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .assemble import Pool, assemble
-from .csv_format import load_csv
+from .csv_format import check_text_fits, load_csv
 from .dataset import Dataset
 from .errors import DataError
 from .image_folder import check_images_fit
@@ -200,6 +200,7 @@ def load_sentiment_mini(options: Mapping[str, Any], seed: int, validation_split:
     max_length = get_int(options, "max_length", SENTIMENT_MAX_LENGTH)
     padding = get_choice(options, "padding", "pre", PADDING_CHOICES)
     texts, labels = make_sentiment_mini()
+    check_text_fits(len(texts), max_length, "sentences")
     return build_text_dataset(
         name="sentiment_mini",
         train_texts=texts,

@@ -52,6 +52,19 @@ MAX_AUTO_CLASSES = 20  # integer labels with at most this many values are read a
 _DECIMAL_COMMA = re.compile(r"^\s*[-+]?\d+,\d+\s*$")
 
 
+def check_text_fits(n_texts: int, max_length: int, what: str) -> None:
+    """Refuse a 'max_length' whose word-id table (64-bit ids, copied once more for the split)
+    cannot fit in the free memory, before it is made."""
+    from ..graph.memory import available_memory, format_bytes
+
+    need = 2 * n_texts * max_length * 8
+    free = available_memory()
+    if need > free:
+        raise DataError(f"option 'max_length' {max_length:,} makes {n_texts:,} {what} of {max_length:,} word ids "
+                        f"each, which needs about {format_bytes(need)} of memory; only {format_bytes(free)} is free. "
+                        "Choose a smaller max_length (the longest text's word count is enough).")
+
+
 def _is_number(text: str) -> bool:
     try:
         float(text)
@@ -549,6 +562,7 @@ def _load_text(name, train_path, test_path, options, seed, validation_split) -> 
     if text_col == label_col:
         raise DataError("the text column and the label column are the same column")
     labels = _label_cells(train, label_col)
+    check_text_fits(len(labels) + (len(test.rows) if test is not None else 0), max_length, f"texts in {train_path.name}")
     test_texts = test.cells(text_col) if test is not None else None
     test_labels = _label_cells(test, label_col) if test is not None else None
     description = (
