@@ -16,7 +16,7 @@ import numpy as np
 
 from .dataset import Dataset, DataSplit
 from .errors import DataError
-from .scaling import feature_stats, standardize, target_stats
+from .scaling import feature_stats, refuse_too_large, standardize, target_stats
 from .splits import TEST_FRACTION, split_indices
 
 if TYPE_CHECKING:
@@ -242,6 +242,9 @@ def assemble(
     ys = [y_all[tr], y_all[va], y_test_file if y_test_file is not None else y_all[te]]
     xs = collapse_equal_lengths(xs)
 
+    if kind != "tokens":  # a value beyond float32 would silently become infinite in the tensors
+        for split_name, x in zip(("training", "validation", "test"), xs):
+            refuse_too_large(x, "an input value", split_name)
     if standardize_inputs:
         mean, std = feature_stats(xs[0])
         xs = [standardize(x, mean, std) for x in xs]

@@ -16,7 +16,18 @@ from .errors import DataError
 LARGEST_VALUE = float(np.finfo(np.float32).max)
 
 
-def _refuse_huge(x: np.ndarray | list[np.ndarray], what: str) -> None:
+def refuse_too_large(x: np.ndarray | list[np.ndarray], what: str, split: str = "training") -> None:
+    """DataError naming the first sample and feature of ``split`` whose value is not finite or
+    beyond the network's 32-bit numbers (it would become infinite there); nothing when all fit."""
+    if isinstance(x, list):
+        if all(np.all(np.abs(s) <= LARGEST_VALUE) for s in x):
+            return
+    elif x.size == 0 or np.all(np.abs(x) <= LARGEST_VALUE):
+        return
+    _refuse_huge(x, what, split)
+
+
+def _refuse_huge(x: np.ndarray | list[np.ndarray], what: str, split: str = "training") -> None:
     """DataError naming the first sample and feature whose value is not finite or too large."""
     samples = x if isinstance(x, list) else [x[i] for i in range(len(x))]
     for i, s in enumerate(samples):
@@ -27,8 +38,9 @@ def _refuse_huge(x: np.ndarray | list[np.ndarray], what: str) -> None:
             value = s[tuple(where)]
             feature = int(where[-1]) + 1 if s.ndim else 1
             raise DataError(
-                f"{what}: sample {i + 1} of the training split, feature {feature}, is {value:.3g}, which cannot be "
-                f"standardised (values must be finite and within +-{LARGEST_VALUE:.1e}); rescale that feature")
+                f"{what}: sample {i + 1} of the {split} split, feature {feature}, is {value:.3g}, which cannot be "
+                f"used (values must be finite and within +-{LARGEST_VALUE:.1e}, the network's 32-bit range); "
+                "rescale that feature")
 
 
 def _safe_std(std: np.ndarray) -> np.ndarray:

@@ -41,7 +41,7 @@ def test_a_regression_target_too_large_is_refused(write, refuses):
 @pytest.mark.parametrize("x", [np.array([[1.0, 2.0], [1e300, 3.0]]), np.array([[1.0, 2.0], [3.0, -1e200]]),
                                [np.array([[1.0, 2.0]]), np.array([[1.0, 2.0], [3.0, 1e300]])]])
 def test_standardising_refuses_instead_of_making_nan(x):
-    with pytest.raises(DataError, match=r"sample 2 of the training split, feature \d.*cannot be standardised"):
+    with pytest.raises(DataError, match=r"sample 2 of the training split, feature \d.*cannot be used"):
         feature_stats(x)
 
 
@@ -88,3 +88,15 @@ def test_a_tiny_file_with_a_test_file_still_loads(write):
 def test_a_small_file_that_keeps_a_test_sample_still_loads(write):
     ds = load_dataset(_spec(write("six.csv", "a,b,label\n1,2,x\n3,1,y\n4,5,x\n6,2,y\n7,1,x\n8,8,y\n")))
     assert len(ds.test) >= 1
+
+
+def test_a_value_beyond_float32_in_any_split_is_refused_even_without_standardising():
+    from cnnrnn_studio.data.assemble import Pool, assemble
+
+    x = np.arange(40, dtype=np.float64).reshape(20, 2)
+    x[7, 1] = 1e300
+    with pytest.raises(DataError, match=r"an input value: sample \d+ of the (training|validation|test) split, "
+                                        r"feature 2, is 1e\+300"):
+        assemble(name="t", kind="vector", task="classification",
+                 train=Pool(x=x, targets=["a", "b"] * 10, source="t.npz"), test=None, seed=0,
+                 validation_split=0.2, standardize_inputs=False)
