@@ -19,10 +19,10 @@ LARGEST_VALUE = float(np.finfo(np.float32).max)
 def refuse_too_large(x: np.ndarray | list[np.ndarray], what: str, split: str = "training") -> None:
     """DataError naming the first sample and feature of ``split`` whose value is not finite or
     beyond the network's 32-bit numbers (it would become infinite there); nothing when all fit."""
-    if isinstance(x, list):
-        if all(np.all(np.abs(s) <= LARGEST_VALUE) for s in x):
-            return
-    elif x.size == 0 or np.all(np.abs(x) <= LARGEST_VALUE):
+    def fits(a: np.ndarray) -> bool:  # min/max: no temporary copy of a large array (NaN fails both tests)
+        return a.size == 0 or bool(-LARGEST_VALUE <= np.min(a) and np.max(a) <= LARGEST_VALUE)
+
+    if all(fits(s) for s in x) if isinstance(x, list) else fits(x):
         return
     _refuse_huge(x, what, split)
 
