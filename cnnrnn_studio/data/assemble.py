@@ -16,7 +16,7 @@ import numpy as np
 
 from .dataset import Dataset, DataSplit
 from .errors import DataError
-from .scaling import feature_stats, standardize, target_stats
+from .scaling import feature_stats, refuse_too_large, standardize, target_stats
 from .splits import TEST_FRACTION, split_indices
 
 if TYPE_CHECKING:
@@ -231,6 +231,27 @@ def regression_targets(targets: np.ndarray, source: str) -> np.ndarray:
     return y
 
 
+def _check_split_sizes(train: Pool, n_train: int, n_val: int, n_test: int | None, validation_split: float,
+                       strata: np.ndarray | None) -> None:
+    """Refuse, before training, a split that leaves nothing to check the network on: no validation
+    and no test sample (``n_test`` None: a test file was given, so there is one). Training would
+    run unchecked and end with 'test accuracy -'."""
+    if n_test is None or n_test or n_val:
+        return
+    per_class, rule = "", "the split needs about 5 samples or more to keep one for testing"
+    if strata is not None and len(strata):
+        counts = np.bincount(strata)
+        per_class = f" (the smallest class has {int(counts[counts > 0].min()):,})"
+        rule = "the split is made per class, and a class needs about 3 samples or more to give one to testing"
+    raise DataError(
+        f"{Path(train.source).name}: only {len(train):,} samples{per_class}, too few to keep any for validation or "
+        f"testing (validation share {validation_split:g}): all {n_train:,} would be used for training, so the "
+        f"network could not be checked on data it has not seen and the test score would be '-'; {rule}. "
+        "Add more samples, or give a separate test file.",
+        path=train.source,
+    )
+
+
 def assemble(
     *,
     name: str,
@@ -301,10 +322,15 @@ def assemble(
         val_fraction=validation_split,
         seed=seed,
     )
+    _check_split_sizes(train, len(tr), len(va), None if test is not None else len(te), validation_split,
+                       strata)
     xs = [take(train.x, tr), take(train.x, va), test.x if test is not None else take(train.x, te)]
     ys = [y_all[tr], y_all[va], y_test_file if y_test_file is not None else y_all[te]]
     xs = collapse_equal_lengths(xs)
 
+    if kind != "tokens":  # a value beyond float32 would silently become infinite in the tensors
+        for split_name, x in zip(("training", "validation", "test"), xs):
+            refuse_too_large(x, "an input value", split_name)
     if standardize_inputs:
         mean, std = feature_stats(xs[0])
         xs = [standardize(x, mean, std) for x in xs]

@@ -13,9 +13,10 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .assemble import Pool, assemble
-from .csv_format import load_csv
+from .csv_format import check_text_fits, load_csv
 from .dataset import Dataset
 from .errors import DataError
+from .image_folder import check_images_fit
 from .options import check_known, get_choice, get_int, get_size
 from .synthetic import DIRECTIONS, SENTIMENT_CLASSES, make_digit_motion, make_sentiment_mini
 from .text import PADDING_CHOICES, build_text_dataset
@@ -94,6 +95,7 @@ def load_digits(options: Mapping[str, Any], seed: int, validation_split: float) 
     # 'size' lets classic architectures such as LeNet-5 (32x32 inputs) use the 8x8 digits.
     size = get_size(options, "size", (8, 8))
     images, labels = _digit_images()
+    check_images_fit(len(images), 1, size, "digit images")
     names = [str(d) for d in range(10)]
     description = BUILTINS_TEXT["digits"][2]
     if size != (8, 8):
@@ -198,6 +200,7 @@ def load_sentiment_mini(options: Mapping[str, Any], seed: int, validation_split:
     max_length = get_int(options, "max_length", SENTIMENT_MAX_LENGTH)
     padding = get_choice(options, "padding", "pre", PADDING_CHOICES)
     texts, labels = make_sentiment_mini()
+    check_text_fits(len(texts), max_length, "sentences")
     return build_text_dataset(
         name="sentiment_mini",
         train_texts=texts,

@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +28,7 @@ from .dataset import Dataset
 from .errors import DataError, fail
 from .files import read_text, require_file
 from .options import check_known, get_bool, get_choice, get_column, get_columns, get_int
-from .scaling import feature_stats, standardize, target_stats
+from .scaling import LARGEST_VALUE, feature_stats, standardize, target_stats
 from .splits import TEST_FRACTION, chronological_indices
 from .text import PADDING_CHOICES, build_text_dataset
 
@@ -49,6 +50,19 @@ MODE_OPTIONS: dict[str, dict[str, Any]] = {
 }
 MAX_AUTO_CLASSES = 20  # integer labels with at most this many values are read as classes
 _DECIMAL_COMMA = re.compile(r"^\s*[-+]?\d+,\d+\s*$")
+
+
+def check_text_fits(n_texts: int, max_length: int, what: str) -> None:
+    """Refuse a 'max_length' whose word-id table (64-bit ids, copied once more for the split)
+    cannot fit in the free memory, before it is made."""
+    from ..graph.memory import available_memory, format_bytes
+
+    need = 2 * n_texts * max_length * 8
+    free = available_memory()
+    if need > free:
+        raise DataError(f"option 'max_length' {max_length:,} makes {n_texts:,} {what} of {max_length:,} word ids "
+                        f"each, which needs about {format_bytes(need)} of memory; only {format_bytes(free)} is free. "
+                        "Choose a smaller max_length (the longest text's word count is enough).")
 
 
 def _is_number(text: str) -> bool:
@@ -129,6 +143,12 @@ class Table:
         if len(bad):
             r = int(bad[0])
             fail(f"'{cells[r].strip()}' is not a finite number", self.path, self.lines[r], j + 1)
+        huge = np.flatnonzero(np.abs(values) > LARGEST_VALUE)
+        if len(huge):
+            r = int(huge[0])
+            fail(f"'{cells[r].strip()}' is too large: the network computes with 32-bit numbers, so values must lie "
+                 f"within +-{LARGEST_VALUE:.1e}; rescale this column (e.g. other units)", self.path,
+                 self.lines[r], j + 1)
         return values
 
 
@@ -246,7 +266,14 @@ def _label_cells(table: Table, j: int) -> list[str]:
     for r, cell in enumerate(table.cells(j)):
         if cell == "":
             fail("the label is empty", table.path, table.lines[r], j + 1)
-        labels.append(tidy_label(cell))
+        label = tidy_label(cell)
+        control = next((ch for ch in label if unicodedata.category(ch) == "Cc"), None)
+        if control is not None:
+            # An invisible byte (NUL, a stray carriage return...) would make a class of its own.
+            fail(f"the label {label!r} holds the control character {control!r} (U+{ord(control):04X}), which would "
+                 "make a class of its own that looks like another; remove it from the file",
+                 table.path, table.lines[r], j + 1)
+        labels.append(label)
     return labels
 
 
@@ -535,6 +562,7 @@ def _load_text(name, train_path, test_path, options, seed, validation_split) -> 
     if text_col == label_col:
         raise DataError("the text column and the label column are the same column")
     labels = _label_cells(train, label_col)
+    check_text_fits(len(labels) + (len(test.rows) if test is not None else 0), max_length, f"texts in {train_path.name}")
     test_texts = test.cells(text_col) if test is not None else None
     test_labels = _label_cells(test, label_col) if test is not None else None
     description = (

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from ..graph.memory import available_memory, format_bytes
 from .assemble import Pool, assemble, count_phrase
 from .dataset import Dataset
 from .errors import DataError
@@ -25,6 +26,19 @@ from .options import check_known, get_choice, get_size
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp")
 IMAGE_OPTIONS: dict[str, Any] = {"size": [32, 32], "color": "grayscale"}
+
+
+def check_images_fit(count: int, channels: int, size: tuple[int, int], what: str) -> None:
+    """Refuse an image size whose pixels cannot fit in the free memory, before any is made.
+
+    The images are held as float32, and once more while the training/validation/test split is
+    made, so twice their size must be free."""
+    need = 2 * count * channels * size[0] * size[1] * 4
+    free = available_memory()
+    if need > free:
+        raise DataError(
+            f"option 'size' {list(size)} makes {count:,} {what} of {channels}x{size[0]}x{size[1]} pixels, which "
+            f"needs about {format_bytes(need)} of memory; only {format_bytes(free)} is free. Choose a smaller size.")
 
 
 def class_folders(root: Path) -> list[Path]:
@@ -52,6 +66,22 @@ def image_files(folder: Path) -> list[Path]:
     )
 
 
+# Single-channel modes with more than 8 bits: 16-bit PNGs open as "I;16" (or "I" in some
+# Pillow versions). convert("L") would clip them at 255, so they are scaled from 0..65535.
+_HIGH_DEPTH = {"I;16": 65535.0, "I;16L": 65535.0, "I;16B": 65535.0, "I;16N": 65535.0, "I": 65535.0}
+
+
+def _high_depth_pixels(im: Image.Image, new_size: tuple[int, int] | None, color: str) -> np.ndarray:
+    """A 16-bit grayscale image as float32 [H, W] (or [H, W, 3] for colour) in [0, 1]."""
+    gray = np.asarray(im, dtype=np.float32) / _HIGH_DEPTH[im.mode]
+    gray = np.clip(gray, 0.0, 1.0)
+    if new_size is not None:
+        gray = np.asarray(Image.fromarray(gray, mode="F").resize(new_size, Image.Resampling.BILINEAR),
+                          dtype=np.float32)
+        gray = np.clip(gray, 0.0, 1.0)
+    return gray if color == "grayscale" else np.repeat(gray[:, :, None], 3, axis=2)
+
+
 def load_image(path: Path, size: tuple[int, int], color: str) -> tuple[np.ndarray, bool]:
     """One image as float32 [C, H, W] in [0, 1]; also whether it had to be resized."""
     try:
@@ -63,12 +93,15 @@ def load_image(path: Path, size: tuple[int, int], color: str) -> tuple[np.ndarra
                 rgba = im.convert("RGBA")
                 background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
                 im = Image.alpha_composite(background, rgba)
-            im = im.convert("L" if color == "grayscale" else "RGB")
             height, width = size
             resized = im.size != (width, height)
-            if resized:
-                im = im.resize((width, height), Image.Resampling.BILINEAR)
-            pixels = np.asarray(im, dtype=np.float32) / 255.0
+            if im.mode in _HIGH_DEPTH:
+                pixels = _high_depth_pixels(im, (width, height) if resized else None, color)
+            else:
+                im = im.convert("L" if color == "grayscale" else "RGB")
+                if resized:
+                    im = im.resize((width, height), Image.Resampling.BILINEAR)
+                pixels = np.asarray(im, dtype=np.float32) / 255.0
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
         raise DataError(
             f"cannot read the image {path}: it is not a valid PNG, JPEG or BMP file ({exc})", path=path
@@ -87,13 +120,15 @@ def read_image_folder(root: Path, size: tuple[int, int], color: str, role: str) 
     labels: list[str] = []
     files: list[str] = []
     resized = 0
-    for folder in class_folders(root):
-        members = image_files(folder)
+    listed = [(folder, image_files(folder)) for folder in class_folders(root)]
+    for folder, members in listed:
         if not members:
             raise DataError(
                 f"the class folder {folder} is empty: it holds no PNG, JPEG or BMP images",
                 path=folder,
             )
+    check_images_fit(sum(len(m) for _, m in listed), 1 if color == "grayscale" else 3, size, f"images in {root}")
+    for folder, members in listed:
         for path in members:
             pixels, was_resized = load_image(path, size, color)
             resized += was_resized

@@ -45,9 +45,44 @@ def _find(files: list[str], wanted: str) -> str | None:
     return folded[0] if len(folded) == 1 else None
 
 
+def check_npz_fits(path: Path) -> None:
+    """Refuse, before anything is loaded, a .npz whose arrays (as their headers declare them, or
+    as the archive says they inflate to) need more memory than is free: twice their size, as the
+    arrays are copied once more while the split is made. Only the member headers are read; a
+    file that is not a zip of .npy arrays is left to the reader's own message."""
+    from ..graph.memory import available_memory, format_bytes
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            need, biggest = 0, ("", 0)
+            for info in archive.infolist():
+                declared = 0
+                if info.filename.endswith(".npy"):
+                    with archive.open(info) as member:
+                        version = np.lib.format.read_magic(member)
+                        read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                                       else np.lib.format.read_array_header_2_0)
+                        shape, _, dtype = read_header(member)
+                    declared = int(np.prod(shape, dtype=object)) * dtype.itemsize
+                size = max(declared, info.file_size)
+                need += size
+                if size > biggest[1]:
+                    biggest = (info.filename.removesuffix(".npy"), size)
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError, RuntimeError, NotImplementedError):
+        return
+    free = available_memory()
+    if 2 * need > free:
+        raise DataError(
+            f"{path.name} declares arrays of about {format_bytes(need)} (the largest, '{biggest[0]}', "
+            f"{format_bytes(biggest[1])}); only {format_bytes(free)} of memory is free, so it was not loaded",
+            path=path,
+        )
+
+
 def read_npz(path: Path) -> dict[str, np.ndarray]:
     """X, y (and class_names when present) from the file; DataError for anything else."""
     require_file(path, "npz file")
+    check_npz_fits(path)
     try:
         archive = np.load(path, allow_pickle=False)
     except (ValueError, OSError, zipfile.BadZipFile, EOFError) as exc:

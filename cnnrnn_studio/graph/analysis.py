@@ -3,7 +3,12 @@
 Like torch.fx's ShapeProp, blocks are visited in topological order and each block's output
 spec is stored. Every problem is a `Problem` naming the block, in words a non-programmer
 understands, with a machine-usable fix where one is known. Pure Python: it runs after every
-edit in the editor, so it must stay fast (a 300-block graph in a few milliseconds).
+edit in the editor, so it must stay fast (a 300-block graph in a few milliseconds) and linear in
+the number of blocks (no per-block scans of all blocks or all problems).
+
+It also estimates the memory training needs (graph/memory.py) and reports a network that
+cannot fit in this machine's memory as a problem, so `train`, `export` and the ONNX import's
+verification refuse before torch allocates anything.
 """
 
 from __future__ import annotations
@@ -14,7 +19,17 @@ from typing import Any
 import networkx as nx
 
 from ..blocks import REGISTRY, ParamError, ShapeError, TensorSpec
+from .memory import MemoryEstimate, estimate, machine_memory, numel
 from .model import Graph
+
+_MACHINE_MEMORY: int | None = None
+
+
+def _machine_memory() -> int:
+    global _MACHINE_MEMORY
+    if _MACHINE_MEMORY is None:
+        _MACHINE_MEMORY = machine_memory()
+    return _MACHINE_MEMORY
 
 
 @dataclass(frozen=True)
@@ -45,6 +60,7 @@ class Analysis:
     problems: list[Problem] = field(default_factory=list)
     input_id: str | None = None
     output_id: str | None = None
+    memory: MemoryEstimate | None = None  # training memory of the valid blocks (graph/memory.py)
 
     @property
     def errors(self) -> list[Problem]:
@@ -91,7 +107,9 @@ class Analysis:
         return self.params.get(self.output_id, {}).get("task") if self.output_id else None
 
 
-def analyze(graph: Graph) -> Analysis:
+def analyze(graph: Graph, batch_size: int | None = None, memory_limit: int | None = None) -> Analysis:
+    """Check the network. `batch_size`: the samples per training step the memory estimate is for
+    (None: one sample); `memory_limit`: bytes it must fit in (None: this machine's memory)."""
     a = Analysis()
     g = graph.nx
     add = a.problems.append
@@ -113,7 +131,11 @@ def analyze(graph: Graph) -> Analysis:
 
     # 2. Loops
     in_loops: set[str] = set()
-    if not nx.is_directed_acyclic_graph(g):
+    try:
+        flow: list[str] | None = list(nx.topological_sort(g))  # one sort serves the loop test and step 5
+    except nx.NetworkXUnfeasible:
+        flow = None
+    if flow is None:
         for comp in nx.strongly_connected_components(g):
             if len(comp) > 1:
                 cyc = sorted(comp)
@@ -173,7 +195,9 @@ def analyze(graph: Graph) -> Analysis:
                         "dead_end", severity="warning"))
 
     # 5. Shapes, in topological order over what is not broken
-    for bid in nx.topological_sort(g.subgraph(n for n in g.nodes if n not in in_loops)):
+    if flow is None:
+        flow = list(nx.topological_sort(g.subgraph(n for n in g.nodes if n not in in_loops)))
+    for bid in flow:
         if bid in broken:
             continue
         preds = graph.inputs_of(bid)
@@ -201,12 +225,21 @@ def analyze(graph: Graph) -> Analysis:
     if a.input_id and a.output_id and a.output_id in a.specs and not nx.has_path(g, a.input_id, a.output_id):
         add(Problem(a.output_id, "is not connected to the Input. Link the blocks so data can flow from Input to Output.",
                     "unconnected"))
+
+    # 7. Does training fit in memory?
+    batch = batch_size if isinstance(batch_size, int) and batch_size >= 1 else 1
+    a.memory = estimate(a.order, a.param_counts, {bid: numel(a.specs[bid].dims) for bid in a.order if bid != a.output_id}, batch)
+    limit = memory_limit if memory_limit is not None else _machine_memory()
+    if a.memory.total > limit:
+        add(Problem(None, a.memory.sentence(limit), "memory"))
     return a
 
 
 def summary_rows(graph: Graph, a: Analysis) -> list[dict[str, Any]]:
     """One row per block (in flow order, then the broken ones): the table `check` prints."""
-    seen = list(a.order) + [b for b in graph.block_ids() if b not in a.order]
+    in_order = set(a.order)
+    seen = list(a.order) + [b for b in graph.block_ids() if b not in in_order]
+    wrong = {p.block_id for p in a.problems if p.severity == "error"}
     rows = []
     for bid in seen:
         spec = a.specs.get(bid)
@@ -214,6 +247,6 @@ def summary_rows(graph: Graph, a: Analysis) -> list[dict[str, Any]]:
             "id": bid, "type": graph.block(bid).type,
             "output_shape": spec.to_json() if spec is not None else None,
             "params": a.param_counts.get(bid, 0), "macs": a.macs.get(bid, 0),
-            "ok": not any(p.severity == "error" for p in a.problems_for(bid)),
+            "ok": bid not in wrong,
         })
     return rows

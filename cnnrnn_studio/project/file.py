@@ -29,8 +29,15 @@ def _from_v0(d: dict) -> dict:
     if "nodes" in d and "blocks" not in d:
         d["blocks"] = d.pop("nodes")
     if "edges" in d and "links" not in d:
+        edges = d.pop("edges")
+        if not isinstance(edges, list):
+            raise ProjectError("'edges' (version 0's name for links) must be a list of links.")
+        for i, e in enumerate(edges):
+            if not isinstance(e, dict):
+                raise ProjectError("each edge (version 0's name for a link) must be an object with 'source' and "
+                                   "'target'.", where=f"edge {i + 1}")
         d["links"] = [{"from": e.get("source", e.get("from")), "to": e.get("target", e.get("to")),
-                       **({"port": e["port"]} if "port" in e else {})} for e in d.pop("edges")]
+                       **({"port": e["port"]} if "port" in e else {})} for e in edges]
     d["version"] = 1
     return d
 
@@ -53,15 +60,29 @@ class Project:
         self.training = training
         self.path = Path(path) if path else None
         self.extra = extra or {}  # keys other tools wrote: kept and written back untouched
-        self._analysis: tuple[int, Analysis] | None = None
+        self._analysis: tuple[tuple[int, int], Analysis] | None = None
 
     # --- the network -----------------------------------------------------------------
     def analyze(self) -> Analysis:
-        """Shapes, counts and problems; cached until the graph changes."""
-        rev = self.graph.revision
-        if self._analysis is None or self._analysis[0] != rev:
-            self._analysis = (rev, analyze(self.graph))
+        """Shapes, counts and problems, with the training memory at the project's batch size;
+        cached until the graph or the batch size changes."""
+        key = (self.graph.revision, self.batch_size)
+        if self._analysis is None or self._analysis[0] != key:
+            self._analysis = (key, analyze(self.graph, batch_size=key[1]))
         return self._analysis[1]
+
+    @property
+    def batch_size(self) -> int:
+        """The training batch size the project asks for (the training default where it does not say
+        or says something unusable: that mistake is reported by the training settings check)."""
+        from .training import TrainConfig
+
+        value = (self.training or {}).get("batch_size") if isinstance(self.training, dict) else None
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+            return value
+        return TrainConfig.batch_size
 
     def check(self) -> Analysis:
         """The analysis if the network is valid; raises ValidationError listing every problem otherwise."""
@@ -159,10 +180,28 @@ class Project:
                    dataset=d.get("dataset"), training=d.get("training"), path=path, extra=extra)
 
 
+MAX_DEPTH = 64  # lists/objects inside each other; a real project needs fewer than 10
+
+
+def _depth_over(d: Any, limit: int) -> bool:
+    """Whether lists/objects nest deeper than `limit` (iterative: no recursion to run out of)."""
+    stack = [(d, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, (dict, list)):
+            if depth > limit:
+                return True
+            stack.extend((v, depth + 1) for v in (value.values() if isinstance(value, dict) else value))
+    return False
+
+
 def migrate(d: Any, source: str = "project") -> dict:
     """Check the format and bring an older version up to the current one."""
     if not isinstance(d, dict):
         raise ProjectError("this is not a CNN-RNN Studio project (the file is not a JSON object).", where=source)
+    if _depth_over(d, MAX_DEPTH):
+        raise ProjectError(f"lists or objects are nested more than {MAX_DEPTH} levels deep; a project never needs "
+                           "that, so the file is damaged or not a project.", where=source)
     fmt = d.get("format")
     if fmt != FORMAT:
         raise ProjectError(
@@ -180,7 +219,10 @@ def migrate(d: Any, source: str = "project") -> dict:
         step = MIGRATIONS.get(version)
         if step is None:
             raise ProjectError(f"project file version {version} is too old to read.", where=source)
-        d = step(d)
+        try:
+            d = step(d)
+        except ProjectError as e:  # name the file, and the place inside it when the step knows it
+            raise ProjectError(e.message, where=f"{source}, {e.where}" if e.where else source) from None
         version = d["version"]
     return d
 
@@ -205,6 +247,9 @@ def load_project(path: str | os.PathLike) -> Project:
         raise ProjectError("the file is empty.", where=str(p))
     try:
         d = json.loads(text)
+    except RecursionError:
+        raise ProjectError("the JSON is nested too deeply to be a project file (lists or objects inside each "
+                           "other hundreds of levels deep).", where=str(p)) from None
     except json.JSONDecodeError as e:
         hint = " The file looks cut off (truncated)." if e.pos >= len(text.rstrip()) - 1 else ""
         raise ProjectError(f"line {e.lineno}, column {e.colno}: not valid JSON ({e.msg}).{hint}",

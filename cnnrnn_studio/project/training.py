@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import os
 from dataclasses import Field, asdict, dataclass, field, fields
 from typing import Any, Callable
 
@@ -98,6 +99,17 @@ def _flag(name: str, v: Any) -> bool:
     return v
 
 
+def _threads(name: str, v: Any) -> int | None:
+    """A thread count from 1 up to the cores this machine has (more only slows training down)."""
+    if v is None:
+        return None
+    v = _whole(1, "a whole number of at least 1, or null for the default")(name, v)
+    cores = os.cpu_count() or 1
+    if v > cores:
+        raise ConfigError(f"{name} is {v}, but this machine has {cores} CPU core{'s' if cores != 1 else ''}: "
+                          f"use at most {cores}, or null for the default.", key=name.split(".")[-1])
+    return v
+
 
 @dataclass(frozen=True)
 class Form:
@@ -149,7 +161,8 @@ class TrainConfig:
         "choice", "Device", "Where to train: auto picks a GPU if there is one.", choices=DEVICES))
     mixed_precision: bool = setting(False, _flag)  # CUDA only: bf16 where supported, else fp16 + GradScaler
     # CPU threads torch may use; None = torch's default
-    num_threads: int | None = setting(None, _optional(_whole(1, "a whole number of at least 1, or null for the default")))
+    # (at most the cores present: thousands of threads thrash the machine)
+    num_threads: int | None = setting(None, _threads)
 
     @classmethod
     def from_dict(cls, section: dict | None = None, **overrides: Any) -> "TrainConfig":

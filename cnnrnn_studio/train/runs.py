@@ -307,28 +307,15 @@ def _read_json(path: Path) -> Any:
         raise RunError("the file is missing.", where=str(path)) from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
         raise RunError(f"the file cannot be read ({e}).", where=str(path)) from None
+    except RecursionError:
+        raise RunError("the file cannot be read (its JSON is nested too deeply); it is damaged.",
+                       where=str(path)) from None
 
 
 def read_metrics(path: Path) -> list[dict]:
-    if not path.is_file():
-        return []
-    rows = []
-    with open(path, newline="", encoding="utf-8") as f:
-        for r in csv.DictReader(f):
-            rows.append({k: _number(v) for k, v in r.items()})
-    return rows
+    from .run_files import read_metrics as read_checked  # a damaged file is a RunError naming the line
 
-
-def _number(text: str | None) -> Any:
-    if text is None or text == "":
-        return None
-    try:
-        return int(text)
-    except ValueError:
-        try:
-            return float(text)
-        except ValueError:
-            return text
+    return read_checked(path)
 
 
 def is_run_dir(folder: Path) -> bool:
@@ -345,11 +332,11 @@ def load_run(run_dir: str | os.PathLike, *, device: str | None = None, with_mode
     summary = _read_json(folder / "summary.json")
     if not isinstance(summary, dict) or summary.get("format") != RUN_FORMAT:
         raise RunError("summary.json is not a CNN-RNN Studio run summary.", where=str(folder))
+    from .run_files import check_summary
+
+    check_summary(summary, folder / "summary.json", RUN_VERSION)
     if effective_status(summary) == "interrupted" and summary.get("status") == "running":
         summary = {**summary, "status": "interrupted"}
-    if int(summary.get("version", 0)) > RUN_VERSION:
-        raise RunError("this run was written by a newer CNN-RNN Studio; update the app to read it.",
-                       where=str(folder))
     project = None
     if (folder / "project.json").is_file():
         project = Project.from_dict(_read_json(folder / "project.json"), source=str(folder / "project.json"))

@@ -126,7 +126,7 @@ def test_test_file_with_other_columns(write, refuses):
 
 
 def test_text_feature_column_hints_at_feature_columns(write, refuses):
-    path = write("mixed.csv", "name,age,label\nann,30,a\nbob,40,b\ncid,50,a\ndan,60,b\n")
+    path = write("mixed.csv", "name,age,label\nann,30,a\nbob,40,b\ncid,50,a\ndan,60,b\neve,70,a\nfay,80,b\n")
     with refuses(r"mixed\.csv line 2, column 1: 'ann' is not a number"):
         load_dataset(_spec(path))
     ds = load_dataset(_spec(path, feature_columns=["age"]))

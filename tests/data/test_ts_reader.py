@@ -107,7 +107,7 @@ def test_resample_is_linear_interpolation(write):
 
 def test_missing_values_are_interpolated_when_the_header_allows(write):
     text = (
-        "@missing true\n@univariate true\n@classLabel true a b\n@data\n1,?,3,4:a\n4,3,NaN,1:b\n1,2,3,4:a\n4,3,2,1:b\n"
+        "@missing true\n@univariate true\n@classLabel true a b\n@data\n1,?,3,4:a\n4,3,NaN,1:b\n1,2,3,4:a\n4,3,2,1:b\n2,2,2,2:a\n3,3,3,3:b\n"
     )
     ds = load_dataset(_spec(write("miss.ts", text), resample_to=None), validation_split=0.0)
     every = torch.cat([ds.train.x, ds.test.x])[:, :, 0]

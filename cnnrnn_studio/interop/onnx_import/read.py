@@ -41,7 +41,11 @@ def read_model(path: str | os.PathLike) -> ModelProto:
         raise OnnxImportError("the file is empty.", where=str(p))
     try:
         proto = onnx.load(str(p))
+    except onnx.checker.ValidationError as e:  # raised while loading external data files
+        raise OnnxImportError(_external_data_problem(_first_line(e)), where=str(p)) from None
     except (DecodeError, ValueError, RuntimeError, UnicodeDecodeError) as e:
+        if "external data" in str(e).lower():
+            raise OnnxImportError(_external_data_problem(_first_line(e)), where=str(p)) from None
         raise OnnxImportError("this is not an ONNX model (the file could not be decoded: it is damaged, cut off, "
                               f"or another kind of file). Detail: {_first_line(e)}", where=str(p)) from None
     except OSError as e:
@@ -54,6 +58,17 @@ def read_model(path: str | os.PathLike) -> ModelProto:
     except Exception as e:  # onnx.checker.ValidationError and friends
         raise OnnxImportError(f"this ONNX file is damaged or invalid: {_first_line(e)}", where=str(p)) from None
     return proto
+
+
+def _external_data_problem(detail: str) -> str:
+    """A plain sentence for onnx's ValidationErrors about a model's separate weight (.data) files."""
+    if "points outside" in detail or "absolute path" in detail or "symbolic link" in detail:
+        return ("the model keeps its weights in a separate file outside its own folder, which is never read "
+                f"(a model file must not reach other files). Detail: {detail}")
+    if "should be stored in" in detail or "not regular file" in detail or "does not exist" in detail:
+        return ("the model keeps its weights in a separate .data file that is not there: put that file next to "
+                f"the .onnx file (same folder, same name it was saved with). Detail: {detail}")
+    return (f"the model's separate weight (.data) file cannot be used (damaged or cut off?). Detail: {detail}")
 
 
 def _first_line(e: BaseException) -> str:

@@ -31,6 +31,21 @@ def _without_file_dataset(d: Any, path: Path, notes: list[str] | None) -> Any:
     return d
 
 
+def _meta_json(meta: dict[str, str], key: str, default: str | None, kind: type, path: Path) -> Any:
+    """A metadata value the studio wrote as JSON; OnnxImportError naming the key if it is not JSON
+    (or nested too deeply to read) or not of the expected kind."""
+    text = meta.get(key, default)
+    try:
+        value = json.loads(text)
+    except (ValueError, TypeError, RecursionError):
+        raise OnnxImportError(f"the metadata '{key}' is not valid JSON (the file was changed or damaged).",
+                              where=str(path)) from None
+    if not isinstance(value, kind):
+        raise OnnxImportError(f"the metadata '{key}' is not a {kind.__name__} as the studio writes it "
+                              f"(found {type(value).__name__}).", where=str(path))
+    return value
+
+
 def _import_studio(proto: onnx.ModelProto, meta: dict[str, str], path: Path,
                    notes: list[str] | None = None) -> tuple[Project, dict[str, Any], _Layout]:
     import torch
@@ -40,13 +55,13 @@ def _import_studio(proto: onnx.ModelProto, meta: dict[str, str], path: Path,
     from ...project import Project
 
     try:
-        d = _without_file_dataset(json.loads(meta["project"]), path, notes)
+        d = _without_file_dataset(_meta_json(meta, "project", None, object, path), path, notes)
         project = Project.from_dict(d, source=f"{path.name} (stored project)")
         analysis = project.check()
     except (ValueError, StudioError) as e:
         raise OnnxImportError(f"the project stored in this studio file cannot be read back: {e}", where=str(path)) from None
     project.path = None
-    wrapped = json.loads(meta.get("probabilities", "false"))
+    wrapped = _meta_json(meta, "probabilities", "false", bool, path)
     names = studio_module_names(project.graph, analysis)
     by_module: dict[str, list] = {}
     for node in proto.graph.node:
@@ -69,8 +84,12 @@ def _import_studio(proto: onnx.ModelProto, meta: dict[str, str], path: Path,
                                   where=str(path)) from None
         for k, v in found.items():
             state[prefix + k] = torch.from_numpy(v.copy())
-    for key, value in json.loads(meta.get("buffers", "{}")).items():
-        state[key] = torch.tensor(value)
+    for key, value in _meta_json(meta, "buffers", "{}", dict, path).items():
+        try:
+            state[key] = torch.tensor(value)
+        except (TypeError, ValueError, RuntimeError):
+            raise OnnxImportError(f"the metadata 'buffers' holds {key!r}, which is not a list of numbers.",
+                                  where=str(path)) from None
     model = project.build_model()
     for key, value in model.state_dict().items():  # BatchNorm's step counter is not in ONNX
         if key.endswith("num_batches_tracked") and key not in state:

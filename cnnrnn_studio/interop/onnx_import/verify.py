@@ -41,6 +41,26 @@ def _logical_roles(kind: str) -> tuple:
             "tokens": ("N", "T"), "image_sequence": ("N", "T", "C", "H", "W")}[kind]
 
 
+def _check_verify_memory(analysis, layout: _Layout, path: Path) -> None:
+    """The test inputs (at the file's fixed batch size, if it has one) and what torch and
+    onnxruntime each compute from them must fit in the memory that is free now: refuse before
+    torch allocates anything."""
+    from ...graph.memory import available_memory, format_bytes
+
+    mem = analysis.memory
+    if mem is None:
+        return
+    batch = max(3, layout.batch or 0)
+    per_sample = mem.activations // max(1, mem.batch_size)
+    need = 2 * (mem.weights + per_sample * batch)  # the torch model and the onnxruntime session
+    free = available_memory()
+    if need > free:
+        raise OnnxImportError(
+            f"checking the import runs the network on {batch} test input(s) of the declared size, which needs "
+            f"about {format_bytes(need)} of memory; only {format_bytes(free)} is free, so it was not imported. "
+            "Export the model with a smaller (or open) batch size and input.", where=str(path))
+
+
 def _verify(path: Path, proto: ModelProto, project: Project, state: dict, layout: _Layout) -> None:
     """The rebuilt network must compute what onnxruntime computes on the original file."""
     import numpy as np
@@ -49,6 +69,7 @@ def _verify(path: Path, proto: ModelProto, project: Project, state: dict, layout
     from ..onnx import cpu_session, eager_output, random_inputs, valid_lengths
 
     analysis = project.check()
+    _check_verify_memory(analysis, layout, path)
     model = project.build_model()
     model.load_state_dict(state, strict=True)
     model.eval()
