@@ -259,6 +259,10 @@ def export_torchrun_script(project: Any, out_dir: Any, *, weights: Any = None, d
 
     project = as_project(project)
     analysis = project.check()
+    if analysis.output_spec is not None and analysis.output_spec.kind == "sequence":
+        raise ExportError("this network predicts at every time step (its Output gets a sequence); the torchrun "
+                          "folder's train.py handles one prediction per sample only so far. Train it in the "
+                          "studio, or export it as ONNX or Python code.")
     target = Path(out_dir).expanduser()
     parent = target.parent if str(target.parent) else Path(".")
     if target.exists() and not target.is_dir():

@@ -27,7 +27,8 @@ import torch
 from torch import nn
 
 from ..data.batching import batch_indices, count_batches, iter_batches
-from ..errors import StudioError
+from ..errors import StudioError, ValidationError
+from ..graph import analyze
 from . import events as ev
 from . import threads, time_gradients
 from ..project.training import TrainConfig
@@ -341,6 +342,10 @@ class Trainer:
 
         cfg, project = self.cfg, self.project
         analysis = project.check()
+        if cfg.batch_size != project.batch_size:  # a batch size given for this run: check memory at it
+            analysis = analyze(project.graph, batch_size=cfg.batch_size)
+            if not analysis.ok:
+                raise ValidationError(analysis.errors)
         if self.dataset is None:
             self.dataset = load_project_dataset(project, seed=cfg.seed, validation_split=cfg.validation_split)
         ds = self.dataset
