@@ -152,17 +152,22 @@ def _check_arrays(arrays: dict[str, np.ndarray], path: Path, per_step: bool = Fa
         )
     if len(x) != len(y):
         raise DataError(f"{name}: X has {len(x)} samples but y has {len(y)}; they must match", path=path)
-    if len(x) == 0:
-        raise DataError(f"{name}: X has no samples", path=path)
-    if x.dtype.kind == "f":
-        bad = np.flatnonzero(~np.isfinite(x.reshape(len(x), -1)).all(axis=1))
-        if len(bad):
-            raise DataError(f"{name}: X sample {int(bad[0])} contains NaN or infinity", path=path)
+    _check_samples(x, path)
     if y.dtype.kind == "f":
         bad = np.flatnonzero(~np.isfinite(y.reshape(len(y), -1)).all(axis=1))
         if len(bad):
             raise DataError(f"{name}: y of sample {int(bad[0])} is NaN or infinity", path=path)
     return x, y
+
+
+def _check_samples(x: np.ndarray, path: Path) -> None:
+    """X has samples, and every value of them is a finite number."""
+    if len(x) == 0:
+        raise DataError(f"{path.name}: X has no samples", path=path)
+    if x.dtype.kind == "f":
+        bad = np.flatnonzero(~np.isfinite(x.reshape(len(x), -1)).all(axis=1))
+        if len(bad):
+            raise DataError(f"{path.name}: X sample {int(bad[0])} contains NaN or infinity", path=path)
 
 
 def _check_step_arrays(x: np.ndarray, y: np.ndarray, path: Path, same_steps: bool = True
@@ -178,12 +183,7 @@ def _check_step_arrays(x: np.ndarray, y: np.ndarray, path: Path, same_steps: boo
         raise DataError(
             f"{name}: for a target at every time step y must have shape [N, T] or [N, T, k] with X's N and T "
             f"{list(x.shape[:2])}, but X has shape {x.shape} and y {y.shape}", path=path)
-    if len(x) == 0:
-        raise DataError(f"{name}: X has no samples", path=path)
-    if x.dtype.kind == "f":
-        bad = np.flatnonzero(~np.isfinite(x.reshape(len(x), -1)).all(axis=1))
-        if len(bad):
-            raise DataError(f"{name}: X sample {int(bad[0])} contains NaN or infinity", path=path)
+    _check_samples(x, path)
     if y.dtype.kind == "f" and np.isinf(y).any():
         i = int(np.flatnonzero(np.isinf(y.reshape(len(y), -1)).any(axis=1))[0])
         raise DataError(f"{name}: y of sample {i} is infinite (NaN marks a step that does not count)", path=path)
