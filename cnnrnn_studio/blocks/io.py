@@ -40,6 +40,19 @@ def _infer_output(p: dict, ins: list[TensorSpec]) -> TensorSpec:
             f"one such vector per time step, but it gets {kind_title(x.kind)} {x.show()}. {how}",
             fix=fix,
         )
+    if p["task"] == "ctc":
+        if x.kind != "sequence":
+            raise ShapeError(
+                f"CTC reads a sequence of per-step scores [T, C] (C = symbols + 1 blank), but the Output gets "
+                f"{kind_title(x.kind)} {x.show()}: turn on 'Output every step' on the last recurrent block and "
+                "remove any pooling over time after it.",
+            )
+        if x.dims[-1] < 2:
+            raise ShapeError(
+                "CTC needs at least 2 scores at every step (the blank and one symbol): set the last Dense's "
+                "outputs to the number of symbols plus one.",
+            )
+        return x
     if p["task"] == "classification" and x.dims[-1] < 2:
         per = " at every step" if x.kind == "sequence" else ""
         raise ShapeError(
@@ -71,9 +84,12 @@ BLOCKS = [
         help="What the network predicts. Classification: one score per class, trained with cross-entropy. "
              "Regression: numbers, trained with mean squared error. Given a sequence [T, K] (a recurrent "
              "block with 'Output every step', then Dense) it predicts at every time step: a class or K "
-             "numbers per step; padding steps never count.",
-        params=(Param("task", "choice", "classification", "Task", "Predict a class, or predict numbers.",
-                      choices=("classification", "regression")),),
+             "numbers per step; padding steps never count. CTC: reads a label sequence (a string) from per-step "
+             "scores [T, C] without per-step labels; C = number of symbols + 1, score 0 being the 'blank'; "
+             "trained with connectionist temporal classification, read greedily (best score per step, "
+             "repeats collapsed, blanks dropped).",
+        params=(Param("task", "choice", "classification", "Task", "Predict a class, predict numbers, or read a sequence of symbols (CTC).",
+                      choices=("classification", "regression", "ctc")),),
         infer=_infer_output, build=lambda p, ins: None, has_output=False,
         summary=lambda p: p["task"], color="#455a64",
         glyph=(oval(0.18, 0.18, 0.64, 0.64), dot(0.5, 0.5, 0.09)),

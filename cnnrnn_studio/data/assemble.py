@@ -149,7 +149,7 @@ def make_split(x: np.ndarray | list[np.ndarray], y: np.ndarray, kind: str, task:
                per_step: bool = False) -> DataSplit:
     import torch  # torch loads on first use: listing datasets must not pull it in (GUI start-up)
 
-    if task == "classification":
+    if task in ("classification", "ctc"):
         y_t = torch.from_numpy(np.ascontiguousarray(y, dtype=np.int64))
     else:
         y_t = torch.from_numpy(np.ascontiguousarray(y, dtype=np.float32))
@@ -270,6 +270,8 @@ def assemble(
 ) -> Dataset:
     """Encode classes, split (stratified, seeded), scale with train statistics, build tensors.
 
+    ``task`` "ctc": the targets are int [N, L] label sequences of symbol ids padded with -1;
+    ``class_order`` names the symbols.
     ``per_step``: the targets are per time step: int [N, T] class numbers (-1 = not counted) or
     float [N, T, k] with NaN for steps that do not count; ``class_order`` then names the classes
     by number."""
@@ -284,6 +286,15 @@ def assemble(
             train.targets, None if test is None else test.targets, train_source=train.source,
             test_source=None if test is None else test.source, class_names=class_order)
         strata, n_outputs = None, len(class_names)
+    elif task == "ctc":  # label sequences [N, L] of symbol ids, -1 after each label (checked by the reader)
+        y_all = np.asarray(train.targets, dtype=np.int64)
+        y_test_file = None if test is None else np.asarray(test.targets, dtype=np.int64)
+        if y_test_file is not None and y_test_file.shape[1] != y_all.shape[1]:
+            width = max(y_all.shape[1], y_test_file.shape[1])
+            y_all, y_test_file = (np.pad(a, ((0, 0), (0, width - a.shape[1])), constant_values=IGNORED_CLASS)
+                                  for a in (y_all, y_test_file))
+        class_names = list(class_order or [])
+        strata, n_outputs = None, len(class_names) + 1  # the symbols and the blank
     elif per_step:
         y_all = np.asarray(train.targets, dtype=np.float64)
         y_test_file = None if test is None else np.asarray(test.targets, dtype=np.float64)

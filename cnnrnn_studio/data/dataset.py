@@ -10,7 +10,7 @@ if TYPE_CHECKING:
 
 
 from ..kinds import format_shape, kind_title
-TASKS = ("classification", "regression")
+TASKS = ("classification", "regression", "ctc")
 SPLIT_NAMES = ("train", "val", "test")
 
 
@@ -24,6 +24,8 @@ class DataSplit:
     With ``per_step`` (a target at every time step) ``y`` is int64 [N, T] class ids, -1 where a step
     does not count, or float32 [N, T, n_outputs], NaN where it does not; T is the longest length,
     and the steps past a sample's own length are marked so (padding never counts).
+    For the task "ctc" ``y`` is int64 [N, L]: each sample's label sequence of symbol ids (indices
+    into the dataset's class_names), padded with -1 after the label; ``per_step`` stays False.
     """
 
     x: torch.Tensor | list[torch.Tensor]
@@ -52,7 +54,7 @@ class Dataset:
 
     name: str
     kind: str  # "vector" | "image" | "sequence" | "image_sequence" | "tokens"
-    task: str  # "classification" | "regression"
+    task: str  # "classification" | "regression" | "ctc" (class_names: the symbols; n_outputs: symbols + 1 blank)
     sample_shape: tuple  # per sample, no batch axis; None marks a variable time axis
     train: DataSplit
     val: DataSplit
@@ -88,6 +90,8 @@ class Dataset:
             if self.task == "classification"
             else f"{self.n_outputs} target{'s' if self.n_outputs != 1 else ''} (regression)"
         )
+        if self.task == "ctc":
+            what = f"label sequences of {self.n_outputs - 1} symbols (CTC)"
         if self.per_step:
             what = what.replace(" (regression)", "") + " at every time step" + (
                 " (regression)" if self.task == "regression" else "")

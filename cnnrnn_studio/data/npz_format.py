@@ -11,6 +11,11 @@ insists on it); with images, an integer y [N, T] is a class at every step of the
 network reads from the image (ToSequence: one step per column). Integer steps marked -1 and float steps marked NaN do not count. An optional
 integer array ``lengths`` [N] gives each sample's real length; the steps past it are padding,
 cut off the inputs and never counted.
+
+Label sequences to read (option ``"task": "ctc"``): an integer y [N, L] holds each sample's label,
+a sequence of symbol ids (0 to S-1, naming ``class_names``, the symbols), padded with -1 after it.
+The network's per-step scores then have C = S + 1 entries: index 0 is the blank, index i + 1 is
+symbol i (see train.ctc). The blank is not a class name.
 """
 
 from __future__ import annotations
@@ -233,6 +238,25 @@ def _step_targets(y: np.ndarray, lengths: np.ndarray | None, task: str, path: Pa
     return out
 
 
+def _ctc_labels(y: np.ndarray, path: Path) -> np.ndarray:
+    """Label sequences [N, L] of symbol ids, -1 only after each label, checked."""
+    name = path.name
+    if y.ndim != 2 or y.dtype.kind not in "iu":
+        raise DataError(f"{name}: for CTC y must hold whole-number symbol ids of shape [N, L] (each sample's "
+                        f"label, padded with -1), but it is {y.dtype} of shape {y.shape}", path=path)
+    y = y.astype(np.int64)
+    bad = np.argwhere(y < -1)
+    if len(bad):
+        i, j = (int(v) for v in bad[0])
+        raise DataError(f"{name}: y of sample {i} holds {int(y[i, j])}; symbol ids start at 0 and -1 pads", path=path)
+    gap = np.argwhere((y[:, 1:] != -1) & (y[:, :-1] == -1)) if y.shape[1] > 1 else np.zeros((0, 2), int)
+    if len(gap):
+        i = int(gap[0][0])
+        raise DataError(f"{name}: the label of sample {i} has a symbol after the padding -1 ({y[i].tolist()}): "
+                        "-1 may only follow the label", path=path)
+    return y
+
+
 def _trim(x: np.ndarray, lengths: np.ndarray | None) -> np.ndarray | list[np.ndarray]:
     """Each sample cut to its real length (the padding never reaches the network)."""
     if lengths is None:
@@ -293,7 +317,7 @@ def load_npz(
         kind_opt = get_choice(options, "data_kind", "vector", KINDS)
     task_opt = options.get("task")
     if task_opt is not None:
-        task_opt = get_choice(options, "task", "classification", ("classification", "regression"))
+        task_opt = get_choice(options, "task", "classification", ("classification", "regression", "ctc"))
     normalize = get_bool(options, "normalize", True)
     names_opt = options.get("class_names")
     if names_opt is not None and not (isinstance(names_opt, list) and all(isinstance(n, str) for n in names_opt)):
@@ -303,12 +327,20 @@ def load_npz(
         step_opt = get_bool(options, "per_step", False)
 
     train_arrays = read_npz(train_path)
-    per_step = _is_per_step(train_arrays["X"], train_arrays["y"], kind_opt, step_opt)
+    ctc = task_opt == "ctc"
+    if ctc and step_opt:
+        raise DataError(f"{train_path.name}: option 'per_step' does not go with 'task' 'ctc': a CTC label is not "
+                        "aligned with the time steps", path=train_path)
+    per_step = False if ctc else _is_per_step(train_arrays["X"], train_arrays["y"], kind_opt, step_opt)
+    if ctc:  # the labels' own shape first: the general check would ask for one value per sample
+        _ctc_labels(train_arrays["y"], train_path)
     x, y = _check_arrays(train_arrays, train_path, per_step)
     lengths = _lengths(train_arrays, x, train_path, kind_opt)
     test_x = test_y = test_lengths = None
     if test_path is not None:
         test_arrays = read_npz(test_path)
+        if ctc:
+            _ctc_labels(test_arrays["y"], test_path)
         test_x, test_y = _check_arrays(test_arrays, test_path, per_step)
         test_lengths = _lengths(test_arrays, test_x, test_path, kind_opt)
         if test_x.shape[1:] != x.shape[1:]:
@@ -346,7 +378,18 @@ def load_npz(
             raise DataError(f"{train_path.name}: 'class_names' must be an array of strings", path=train_path)
         class_names = [str(s) for s in stored]
     order = class_names
-    if per_step:
+    if ctc:
+        targets = _ctc_labels(y, train_path)
+        test_targets = None if test_y is None else _ctc_labels(test_y, test_path)
+        top = max(int(targets.max(initial=-1)), -1 if test_targets is None else int(test_targets.max(initial=-1)))
+        if class_names is None:
+            class_names = [str(i) for i in range(top + 1)]
+        elif top >= len(class_names):
+            raise DataError(f"{train_path.name}: y holds symbol {top}, but there are {len(class_names)} class names "
+                            f"(the symbols, numbers 0 to {len(class_names) - 1}; the blank is not one of them)",
+                            path=train_path)
+        order = class_names
+    elif per_step:
         targets = _step_targets(y, lengths, task, train_path)
         test_targets = None if test_y is None else _step_targets(test_y, test_lengths, task, test_path)
     elif task == "classification":
@@ -367,7 +410,11 @@ def load_npz(
         x = x.astype(np.float32)
         test_x = None if test_x is None else test_x.astype(np.float32)
 
-    if per_step:
+    if ctc:
+        lens = (targets != -1).sum(1)
+        summary = (f"label sequences of {int(lens.min())} to {int(lens.max())} symbols from {len(class_names)} "
+                   "(CTC; score 0 of the network's C = symbols + 1 is the blank)")
+    elif per_step:
         summary = ("a class" if task == "classification" else "targets") + " at every time step"
         if lengths is not None:
             summary += ", with each sample's own length"
@@ -380,7 +427,7 @@ def load_npz(
     if standardize_inputs:
         description += " Values are standardised per feature with training statistics."
 
-    if kind == "tokens":
+    if kind == "tokens" and not ctc:
         return _tokens_dataset(
             name, x, targets, test_x, test_targets, train_path, test_path, seed, validation_split, order, description
         )

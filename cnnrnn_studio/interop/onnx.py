@@ -163,6 +163,14 @@ def eager_output(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
         return model(x)
 
 
+# How to read a CTC network's output, for users of the file (metadata key "ctc").
+CTC_NOTE = {
+    "blank_index": 0,
+    "scores": "logits [batch, T, C]: C = symbols + 1; score 0 is the blank, score i + 1 is class_names[i]",
+    "decoding": "greedy: the best score at every step, repeated neighbours collapsed into one, blanks dropped",
+}
+
+
 def _class_names(project: Project, weights: Any, given: list[str] | None, n_out: int,
                  warns: list[str]) -> list[str] | None:
     """Class names from the caller, the training run's summary, or the project's dataset."""
@@ -265,9 +273,11 @@ def export_onnx(project: Any, path: Any, model: Any = None, weights: Any = None,
     model.eval()
     n_out = analysis.output_spec.dims[-1]  # classes (or targets); per step for a sequence [T, K]
     names = _class_names(project, weights, class_names, n_out, warns) if task == "classification" else None
+    if task == "ctc":  # the symbols: every score but the blank (score 0)
+        names = _class_names(project, weights, class_names, n_out - 1, warns)
 
     input_name = INPUT_NAMES[spec.kind]
-    out_main = "logits" if task == "classification" else "prediction"
+    out_main = "logits" if task in ("classification", "ctc") else "prediction"
     output_names = [out_main] + (["probabilities"] if probabilities else [])
     free_time = None in spec.dims
     lengths = valid_lengths(project.graph, analysis) if free_time else [None, None, None]
@@ -306,6 +316,7 @@ def export_onnx(project: Any, path: Any, model: Any = None, weights: Any = None,
         "input_shape": list(spec.dims),
         "output_names": output_names,
         "class_names": names,
+        **({"ctc": CTC_NOTE} if task == "ctc" else {}),
         "probabilities": probabilities,
         "trained": trained,
         "project": _portable_project(project),

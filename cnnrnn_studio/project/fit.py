@@ -122,11 +122,15 @@ def fit_problems(project: Project, dataset: Dataset) -> list[str]:
     out_spec = a.output_spec
     if a.output_id is not None and a.output_id in a.params:
         task = a.params[a.output_id]["task"]
-        steps_problem = _per_step_problem(graph, a.output_id, out_spec, dataset) if out_spec is not None else None
+        steps_problem = (_per_step_problem(graph, a.output_id, out_spec, dataset)
+                         if out_spec is not None and task != "ctc" else None)
         if task != dataset.task:
             problems.append(
                 f"The Output '{a.output_id}' is set to {task} but the data is for {dataset.task}: "
                 f"set the Output task to {dataset.task}.")
+        elif task == "ctc":
+            if out_spec is not None:
+                problems.extend(_ctc_problems(graph, a.output_id, out_spec, dataset))
         elif steps_problem is not None:
             problems.append(steps_problem)
         elif out_spec is not None and out_spec.kind in ("vector", "sequence"):
@@ -211,6 +215,48 @@ def _per_step_problem(graph: Graph, output_id: str, out_spec, dataset: Dataset) 
                     f"{got} steps: keep the time length unchanged up to the Output (padding 'same', stride 1, "
                     "no pooling over time).")
     return None
+
+
+def _ctc_steps_needed(dataset: Dataset) -> tuple[int, str, int]:
+    """(steps the hardest label needs, its split, its sample index): a label of length L needs L
+    steps plus one for every repeated adjacent symbol (a blank must come between them)."""
+    best = (0, "train", -1)
+    for name in ("train", "val", "test"):
+        y = dataset.split(name).y
+        if y.dim() != 2 or y.numel() == 0:
+            continue
+        known = y != -1
+        need = known.sum(1)
+        if y.shape[1] > 1:
+            need = need + ((y[:, 1:] == y[:, :-1]) & known[:, 1:]).sum(1)
+        i = int(need.argmax())
+        if int(need[i]) > best[0]:
+            best = (int(need[i]), name, i)
+    return best
+
+
+def _ctc_problems(graph: Graph, output_id: str, out_spec, dataset: Dataset) -> list[str]:
+    """CTC: scores for every symbol and the blank, and enough steps for the longest label."""
+    problems = []
+    got, want = out_spec.dims[-1], dataset.n_outputs
+    if want and got != want:
+        src = size_source(graph, output_id)
+        where = (f"the last {_block_words(graph, *src)} gives {got}" if src is not None
+                 else f"the network gives {got} numbers to the Output '{output_id}'")
+        fix = (f": set its Outputs to {want}" if src is not None and src[1] == "Dense"
+               else f": add a Dense with {want} outputs before the Output '{output_id}'")
+        problems.append(f"The data's labels use {want - 1} symbols, so CTC needs {want} scores at every step (the "
+                        f"symbols and the blank), but {where}{fix}.")
+    steps = out_spec.dims[0]
+    if steps is not None:
+        need, split, i = _ctc_steps_needed(dataset)
+        if need > steps:
+            problems.append(
+                f"The Output '{output_id}' gets {steps} time steps, but the longest label ({split} sample {i}) needs "
+                f"{need} (one per symbol, plus a blank between repeated symbols): give the network more steps "
+                "before the Output (fewer pooling or striding steps over the width, or a wider image / longer "
+                "input).")
+    return problems
 
 
 def vocab_size(dataset: Dataset) -> int:

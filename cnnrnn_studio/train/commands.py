@@ -204,6 +204,9 @@ def cmd_train(args: argparse.Namespace) -> int:
         if s["task"] == "classification":
             final["test_accuracy"] = ev_.get("accuracy")
             final["test_macro_f1"] = ev_.get("macro_f1")
+        elif s["task"] == "ctc":
+            final["test_accuracy"] = ev_.get("accuracy")
+            final["test_cer"] = ev_.get("cer")
         else:
             final["test_mae"] = ev_.get("mae")
             final["test_rmse"] = ev_.get("rmse")
@@ -212,7 +215,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         how = ("stopped by you" if s["stopped_by_user"] else
                f"stopped early (best epoch {s.get('best_epoch')})" if s["stopped_early"] else "finished")
         test = (f"test accuracy {_pct(ev_.get('accuracy'))}" if s["task"] == "classification"
-                else f"test MAE {_num(ev_.get('mae'))}, RMSE {_num(ev_.get('rmse'))}")
+                else f"test sequences read exactly {_pct(ev_.get('accuracy'))}, CER {_num(ev_.get('cer'))}"
+                if s["task"] == "ctc" else f"test MAE {_num(ev_.get('mae'))}, RMSE {_num(ev_.get('rmse'))}")
         print(f"Training {how} after {s['epochs_run']} epoch(s): {test}. "
               f"Weights of epoch {s['weights']['epoch']} saved in {run.folder}")
     if stop_signal is not None:
@@ -245,6 +249,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         for c in result["per_class"]:
             print(f"{c['class'].ljust(width)}  {c['precision']:9.3f}  {c['recall']:6.3f}  {c['f1']:5.3f}  "
                   f"{c['support']:7d}")
+    elif task == "ctc":
+        print(f"Sequences read exactly {_pct(result['accuracy'])}, character error rate {_num(result['cer'])}")
     else:
         print(f"MAE {_num(result['mae'])}, RMSE {_num(result['rmse'])} (in the targets' own units)")
     return 0

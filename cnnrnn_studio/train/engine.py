@@ -35,6 +35,7 @@ from ..project.training import TrainConfig
 from .control import TrainControl
 from .evaluate import EVAL_BATCH, evaluate, predict_split
 from .events import Listener
+from .ctc import exact_matches, greedy_decode
 from .losses import make_loss, step_errors, step_hits
 from .observers import EarlyStopping, EpochObserver, EpochResult, RunFolderWriter, now_text
 from .runs import Run, load_weights
@@ -310,6 +311,7 @@ class Trainer:
         analysis, ds = self._load_and_check()
         self.task = analysis.task or ds.task
         self.regression = self.task == "regression"
+        self.ctc = self.task == "ctc"  # label sequences: CTC loss, accuracy = sequences read exactly
         self.per_step = ds.per_step  # a target at every time step: losses and scores count steps
         self._choose_device()
         self.folder = RunFolderWriter(self.project, self.out)
@@ -500,7 +502,9 @@ class Trainer:
         rows = folder.rows
         last = rows[-1] if rows else {}
         test = ({"accuracy": evaluation.get("accuracy"), "macro_f1": evaluation.get("macro_f1")}
-                if task == "classification" else {"mae": evaluation.get("mae"), "rmse": evaluation.get("rmse")})
+                if task == "classification" else
+                {"accuracy": evaluation.get("accuracy"), "cer": evaluation.get("cer")} if task == "ctc" else
+                {"mae": evaluation.get("mae"), "rmse": evaluation.get("rmse")})
         test["loss"] = evaluation.get("loss")
         n_train = len(ds.train)
         folder.write_summary(
@@ -627,6 +631,8 @@ class Trainer:
                     hits, n_known = step_hits(out.detach(), yb)
                     correct += hits
                     counted += n_known
+            elif self.ctc:
+                correct += exact_matches(greedy_decode(out.detach()), yb).sum()
             elif correct is not None:
                 correct += (out.argmax(1) == yb).sum()
             now = _clock()
@@ -680,6 +686,10 @@ class Trainer:
             mae, rmse = step_errors(outs, y, self.target_std)
             vals = torch.stack([loss, mae, rmse]).tolist()
             result = {"loss": vals[0], "mae": vals[1], "rmse": vals[2]}
+        elif self.ctc:
+            acc = exact_matches(greedy_decode(outs), y).float().mean()
+            vals = torch.stack([loss, acc]).tolist()
+            result = {"loss": vals[0], "accuracy": vals[1]}
         elif self.per_step:
             hits, n_known = step_hits(outs, y)
             vals = torch.stack([loss, hits.float() / n_known.clamp(min=1).float()]).tolist()

@@ -8,6 +8,9 @@ data layer standardises targets for training; meta's target_mean / target_std un
 Per-step data (a target at every time step) is scored over the steps that count (never padding
 or unlabelled steps): accuracy is the share of those steps predicted right, the confusion matrix
 counts steps, and "sample_of_step" says which sample each listed step belongs to.
+
+CTC (label sequences): accuracy is the share of sequences read exactly right and "cer" the
+character error rate (sum of edit distances / sum of label lengths); see _evaluate_ctc.
 """
 
 from __future__ import annotations
@@ -74,6 +77,13 @@ def predict_split(model: torch.nn.Module, split: DataSplit, batch_size: int = EV
             if isinstance(split.x, list) and split.per_step:
                 steps = int(split.y.shape[1])
                 chunks = [(i, torch.nn.functional.pad(o, (0, 0, 0, steps - o.shape[1]))) for i, o in chunks]
+            elif isinstance(split.x, list) and chunks and chunks[0][1].dim() == 3:
+                # per-step scores for CTC: shorter ones end in sure blanks, which change neither the
+                # CTC loss nor the greedy reading
+                from .ctc import pad_scores
+
+                steps = max(o.shape[1] for _, o in chunks)
+                chunks = [(i, pad_scores(o, steps)) for i, o in chunks]
             outs = torch.cat([o for _, o in chunks])
             if isinstance(split.x, list):
                 order = torch.cat([i for i, _ in chunks]).to(device)
@@ -164,6 +174,8 @@ def evaluate(model: torch.nn.Module, split: DataSplit, task: str, class_names: l
 
     outs = predict_split(model, split, batch_size)
     y = split.y
+    if task == "ctc":
+        return _evaluate_ctc(outs, y, class_names)
     if split.per_step:
         return _evaluate_steps(outs, y, task, class_names, meta)
     if task == "classification":
@@ -239,6 +251,37 @@ def _evaluate_steps(outs: torch.Tensor, y: torch.Tensor, task: str, class_names:
             "per_step": True,
         }
     raise ValueError(f"unknown task {task!r}")
+
+
+def _evaluate_ctc(outs: torch.Tensor, y: torch.Tensor, class_names: list[str] | None) -> dict[str, Any]:
+    """Label sequences read greedily: accuracy = share of sequences read exactly, cer = character
+    error rate (sum of edit distances / sum of label lengths); "predictions" and "targets" are
+    symbol-id lists, "read" and "true" the same as text (symbols joined)."""
+    from .ctc import as_lists, character_error_rate, edit_distance, greedy_decode, spell
+    from .losses import make_loss
+
+    names = list(class_names) if class_names else None
+    if len(y) == 0:
+        return {"task": "ctc", "n": 0, "accuracy": None, "cer": None, "class_names": names, "blank_index": 0,
+                "predictions": [], "targets": [], "read": [], "true": [], "edit_distances": []}
+    y = y.to(outs.device)
+    loss = float(make_loss("ctc")(outs, y))
+    read, true = as_lists(greedy_decode(outs)), as_lists(y)
+    n = len(true)
+    return {
+        "task": "ctc",
+        "n": n,
+        "accuracy": sum(r == t for r, t in zip(read, true)) / n,
+        "cer": character_error_rate(read, true),
+        "loss": loss,
+        "class_names": names,
+        "blank_index": 0,   # score 0 of the network's C is the blank; score i + 1 is class_names[i]
+        "predictions": read,
+        "targets": true,
+        "read": [spell(r, names) for r in read],
+        "true": [spell(t, names) for t in true],
+        "edit_distances": [edit_distance(r, t) for r, t in zip(read, true)],
+    }
 
 
 def unstandardise_steps(values: torch.Tensor, meta: dict | None) -> torch.Tensor:

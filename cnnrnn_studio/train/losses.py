@@ -44,8 +44,38 @@ class StepMSE(nn.Module):
         return diff.pow(2).sum() / known.sum().clamp(min=1)
 
 
+class CTCLoss(nn.Module):
+    """CTC loss (see train.ctc) for scores [B, T, C] (index 0 = blank, i + 1 = symbol i) and labels
+    [B, L] of symbol ids padded with -1: torch's CTCLoss on log_softmax over C, 'mean' reduction
+    (each sample's loss over its label length, averaged). Every sample's input length is T: a batch
+    holds sequences of one length. A T too short for a label gives no gradient (zero_infinity)
+    instead of infinity; the fit check refuses that case before training when T is known."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        from .ctc import BLANK
+
+        self.ctc = nn.CTCLoss(blank=BLANK, reduction="mean", zero_infinity=True)
+
+    def forward(self, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        from .ctc import PAD
+
+        if out.dim() != 3:
+            raise StudioError(f"CTC needs per-step scores [batch, T, C], but the network gives {list(out.shape)}: "
+                              "end the network with a sequence (a recurrent block with 'Output every step', then "
+                              "Dense).")
+        logp = out.float().log_softmax(-1).transpose(0, 1)  # [T, B, C]
+        known = y != PAD
+        input_lengths = torch.full((out.shape[0],), out.shape[1], dtype=torch.long, device=out.device)
+        targets = torch.where(known, y + 1, torch.zeros_like(y))  # symbol i is score index i + 1
+        return self.ctc(logp, targets, input_lengths, known.sum(1))
+
+
 def make_loss(task: str, per_step: bool = False) -> nn.Module:
-    """Cross-entropy for classes, mean squared error for numbers; per step when the data is."""
+    """Cross-entropy for classes, mean squared error for numbers; per step when the data is; CTC
+    for reading label sequences."""
+    if task == "ctc":
+        return CTCLoss()
     if per_step:
         return StepMSE() if task == "regression" else StepCrossEntropy()
     return nn.MSELoss() if task == "regression" else nn.CrossEntropyLoss()

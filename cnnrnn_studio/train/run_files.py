@@ -12,7 +12,7 @@ import io
 from pathlib import Path
 from typing import Any
 
-TASKS = ("classification", "regression")
+TASKS = ("classification", "regression", "ctc")
 
 
 def _error(message: str, where: Path) -> Exception:

@@ -1,11 +1,12 @@
 """The Results tab: what a finished run scored on its test data, as a confusion matrix
-(classification) or predicted-vs-true and forecast plots (regression)."""
+(classification), predicted-vs-true and forecast plots (regression), or the sequences read
+against the true ones with the character error rate (CTC)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QPlainTextEdit, QStackedWidget, QVBoxLayout, QWidget
 
 from .confusion import ConfusionView
 from .engine import Engine
@@ -29,6 +30,23 @@ def run_headline(run) -> str:
     return f"Run {folder}: {how} after {n} epoch{'s' if n != 1 else ''}{which}."
 
 
+CTC_ROWS = 200  # read vs true strings listed in the Results tab
+
+
+def ctc_text(ev: dict) -> str:
+    """A CTC run's test scores and its first read vs true strings, as plain text."""
+    acc, cer = ev.get("accuracy"), ev.get("cer")
+    lines = [f"{ev.get('n', 0):,} test sequences: read exactly {'-' if acc is None else f'{100 * acc:.1f}%'}, "
+             f"character error rate {'-' if cer is None else f'{cer:.3f}'}.", "",
+             f"{'read':<24} {'true':<24} edits"]
+    read, true, dist = ev.get("read") or [], ev.get("true") or [], ev.get("edit_distances") or []
+    for r, t, d in list(zip(read, true, dist))[:CTC_ROWS]:
+        lines.append(f"{r:<24} {t:<24} {d}{'' if d else '  ok'}")
+    if len(read) > CTC_ROWS:
+        lines.append(f"... and {len(read) - CTC_ROWS:,} more (evaluation.json has them all)")
+    return "\n".join(lines)
+
+
 class EvaluationPanel(QWidget):
     def __init__(self, engine: Engine | None = None, parent=None):
         super().__init__(parent)
@@ -39,8 +57,10 @@ class EvaluationPanel(QWidget):
         self.confusion = ConfusionView()
         self.regression = RegressionView()
         self.empty = QLabel("")
+        self.ctc = QPlainTextEdit()   # CTC: no confusion matrix (symbols are not aligned); scores and strings
+        self.ctc.setReadOnly(True)
         self.stack = QStackedWidget()
-        for w in (self.empty, self.confusion, self.regression):
+        for w in (self.empty, self.confusion, self.regression, self.ctc):
             self.stack.addWidget(w)
         layout = QVBoxLayout(self)
         layout.addWidget(self.headline)
@@ -56,7 +76,10 @@ class EvaluationPanel(QWidget):
             self.empty.setText("This run has no test results (it stopped before training ended, or it has no test data).")
             self.stack.setCurrentWidget(self.empty)
             return
-        if task == "regression":
+        if task == "ctc":
+            self.ctc.setPlainText(ctc_text(ev))
+            self.stack.setCurrentWidget(self.ctc)
+        elif task == "regression":
             self.regression.set_evaluation(ev, dataset)
             self.stack.setCurrentWidget(self.regression)
         else:
@@ -70,6 +93,8 @@ class EvaluationPanel(QWidget):
         run.dataset = dataset
         if self.stack.currentWidget() is self.regression:
             self.regression.set_evaluation(run.evaluation or {}, dataset)
+        elif self.stack.currentWidget() is self.ctc:
+            return
         else:
             self.confusion.set_dataset(dataset)
 

@@ -43,6 +43,10 @@ def predict(model, x: Any, task: str, meta: dict | None = None) -> list[float]:
             out = model(xt.unsqueeze(0).to(device)).float().cpu()[0]
     finally:
         model.train(was_training)
+    if task == "ctc":  # per-step scores read greedily (score 0 = blank): the symbol ids read
+        from ...train.ctc import as_lists, greedy_decode
+
+        return [float(v) for v in as_lists(greedy_decode(out[None]))[0]]
     if out.dim() == 2:  # a prediction at every time step [T, k]: show the last step's
         out = out[-1]
     if task == "classification":
@@ -227,6 +231,11 @@ class TryItPanel(QWidget):
             true = int(test.y[index][len(x) - 1])
             what = f"'{self._name(true)}'" if true >= 0 else "not given"
             self.truth.setText(f"Test sample #{index}, its last step: the true class is {what}.")
+        elif self.task == "ctc":
+            from ...train.ctc import as_lists, spell
+
+            true_text = spell(as_lists(test.y[index:index + 1])[0], self.class_names)
+            self.truth.setText(f"Test sample #{index}: the true sequence is '{true_text}'.")
         elif self.task == "classification":
             true = int(test.y[index])
             self.truth.setText(f"Test sample #{index}: the true class is '{self._name(true)}'.")
@@ -264,6 +273,14 @@ class TryItPanel(QWidget):
                 f = label.font()
                 f.setBold(i == best)
                 label.setFont(f)
+        elif self.task == "ctc":
+            from ...train.ctc import spell
+
+            label, bar = self._bar_widgets[0]
+            label.setText("read")
+            bar.setRange(0, 1)
+            bar.setValue(1)
+            bar.setFormat(spell([int(v) for v in values], self.class_names) or "(nothing)")
         else:
             label, bar = self._bar_widgets[0]
             bar.setRange(0, 1)
