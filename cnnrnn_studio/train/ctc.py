@@ -32,20 +32,6 @@ def steps_needed(label: Sequence[int]) -> int:
     return len(label) + sum(1 for a, b in zip(label, label[1:]) if a == b)
 
 
-def most_steps_needed(y: "torch.Tensor") -> tuple[int, int]:
-    """(steps the hardest label needs, its sample index) over labels [N, L] padded with -1."""
-    import torch
-
-    if y.numel() == 0:
-        return 0, -1
-    known = y != PAD
-    lengths = known.sum(1)
-    repeats = ((y[:, 1:] == y[:, :-1]) & known[:, 1:]).sum(1) if y.shape[1] > 1 else torch.zeros_like(lengths)
-    need = lengths + repeats
-    i = int(need.argmax())
-    return int(need[i]), i
-
-
 def pad_scores(out: "torch.Tensor", steps: int) -> "torch.Tensor":
     """Per-step scores [B, t, C] padded to ``steps`` with sure-blank steps."""
     import torch
