@@ -130,7 +130,7 @@ def fit_problems(project: Project, dataset: Dataset) -> list[str]:
                 f"set the Output task to {dataset.task}.")
         elif task == "ctc":
             if out_spec is not None:
-                problems.extend(_ctc_problems(graph, a.output_id, out_spec, dataset))
+                problems.extend(_ctc_problems(graph, a.output_id, out_spec, dataset, a.input_id))
         elif steps_problem is not None:
             problems.append(steps_problem)
         elif out_spec is not None and out_spec.kind in ("vector", "sequence"):
@@ -217,25 +217,58 @@ def _per_step_problem(graph: Graph, output_id: str, out_spec, dataset: Dataset) 
     return None
 
 
+def _ctc_needs(y) -> list[int]:
+    """Steps each label [L] (padded with -1) needs: L plus one for every repeated adjacent symbol
+    (a blank must come between them)."""
+    if y.dim() != 2 or y.numel() == 0:
+        return [0] * int(y.shape[0])
+    known = y != -1
+    need = known.sum(1)
+    if y.shape[1] > 1:
+        need = need + ((y[:, 1:] == y[:, :-1]) & known[:, 1:]).sum(1)
+    return need.tolist()
+
+
 def _ctc_steps_needed(dataset: Dataset) -> tuple[int, str, int]:
-    """(steps the hardest label needs, its split, its sample index): a label of length L needs L
-    steps plus one for every repeated adjacent symbol (a blank must come between them)."""
+    """(steps the hardest label needs, its split, its sample index)."""
     best = (0, "train", -1)
     for name in ("train", "val", "test"):
-        y = dataset.split(name).y
-        if y.dim() != 2 or y.numel() == 0:
-            continue
-        known = y != -1
-        need = known.sum(1)
-        if y.shape[1] > 1:
-            need = need + ((y[:, 1:] == y[:, :-1]) & known[:, 1:]).sum(1)
-        i = int(need.argmax())
-        if int(need[i]) > best[0]:
-            best = (int(need[i]), name, i)
+        need = _ctc_needs(dataset.split(name).y)
+        if need and max(need) > best[0]:
+            best = (max(need), name, need.index(max(need)))
     return best
 
 
-def _ctc_problems(graph: Graph, output_id: str, out_spec, dataset: Dataset) -> list[str]:
+MAX_LENGTHS_CHECKED = 256  # distinct input lengths whose output steps the fit check works out
+
+
+def _ctc_short_sample(graph: Graph, input_id: str, output_id: str, dataset: Dataset
+                      ) -> tuple[int, int, int, str, int] | None:
+    """With an open time axis: the first sample whose own output steps are too few for its label,
+    as (input length, output steps, steps needed, split, index); None when every one fits."""
+    from ..graph import analyze
+
+    worst: dict[int, tuple[int, str, int]] = {}   # input length -> (most steps needed, split, index)
+    for name in ("train", "val", "test"):
+        split = dataset.split(name)
+        for i, (t, need) in enumerate(zip(split.lengths(), _ctc_needs(split.y))):
+            if need > worst.get(t, (-1,))[0]:
+                worst[t] = (need, name, i)
+    shape = list(graph.block(input_id).params.get("shape") or [])
+    if not shape or shape[0] is not None or dataset.kind != "sequence":
+        return None
+    for t in sorted(worst)[:MAX_LENGTHS_CHECKED]:
+        g = graph.copy()
+        g.set_param(input_id, "shape", [t] + shape[1:])
+        spec = analyze(g).output_spec
+        steps = spec.dims[0] if spec is not None and spec.kind == "sequence" else None
+        need, name, i = worst[t]
+        if steps is not None and need > steps:
+            return t, steps, need, name, i
+    return None
+
+
+def _ctc_problems(graph: Graph, output_id: str, out_spec, dataset: Dataset, input_id: str | None) -> list[str]:
     """CTC: scores for every symbol and the blank, and enough steps for the longest label."""
     problems = []
     got, want = out_spec.dims[-1], dataset.n_outputs
@@ -256,6 +289,15 @@ def _ctc_problems(graph: Graph, output_id: str, out_spec, dataset: Dataset) -> l
                 f"{need} (one per symbol, plus a blank between repeated symbols): give the network more steps "
                 "before the Output (fewer pooling or striding steps over the width, or a wider image / longer "
                 "input).")
+    elif input_id is not None and not problems:
+        short = _ctc_short_sample(graph, input_id, output_id, dataset)
+        if short is not None:
+            t, steps, need, split, i = short
+            problems.append(
+                f"The Output '{output_id}' gets {steps} time steps from a {t}-step input, but the label of {split} "
+                f"sample {i} (that long) needs {need} (one per symbol, plus a blank between repeated symbols): "
+                "give the network more steps before the Output (fewer pooling or striding steps over time), or "
+                "leave out samples too short for their labels.")
     return problems
 
 

@@ -140,3 +140,28 @@ def test_variable_length_sequences_are_scored_as_if_alone():
     loss = sum(float(make_loss("ctc")(o, y[i:i + 1])) for i, o in enumerate(alone)) / 4
     assert result["loss"] == pytest.approx(loss, rel=1e-5)
     assert result["predictions"] == [as_lists(greedy_decode(o))[0] for o in alone]
+
+
+def test_an_open_time_axis_is_checked_at_each_samples_own_length(tmp_path):
+    """Sequences of different lengths through a pool that halves time: a 6-step input gives 3 steps,
+    too few for a label of 4 symbols; the message names that sample and the Output."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(30, 16, 2)).astype(np.float32)
+    lengths = rng.integers(10, 17, size=30)
+    y = np.full((30, 4), -1, np.int64)
+    y[:, :2] = rng.integers(0, 3, (30, 2))
+    lengths[7], y[7] = 6, [0, 1, 2, 0]
+    np.savez(tmp_path / "seq.npz", X=x, y=y, lengths=lengths)
+    ds = load_dataset({"kind": "file", "format": "npz", "train": "seq.npz", "task": "ctc"}, tmp_path,
+                      validation_split=0.0)
+    blocks = [("input", "Input", {"kind": "sequence", "shape": [None, 2]}),
+              ("conv", "Conv1d", {"out_channels": 4, "kernel_size": 3, "padding": 1}),
+              ("pool", "MaxPool1d", {"kernel_size": 2}),
+              ("gru", "GRU", {"hidden_size": 8, "return_sequences": True}),
+              ("dense", "Dense", {"out_features": 4}),
+              ("output", "Output", {"task": "ctc"})]
+    problems = fit_problems(make_project(blocks), ds)
+    assert len(problems) == 1
+    assert "Output 'output' gets 3 time steps from a 6-step input" in problems[0] and "needs 4" in problems[0]
+    ok = [b if b[0] != "pool" else ("pool", "MaxPool1d", {"kernel_size": 1}) for b in blocks]
+    assert fit_problems(make_project(ok), ds) == []
