@@ -165,3 +165,23 @@ def test_an_open_time_axis_is_checked_at_each_samples_own_length(tmp_path):
     assert "Output 'output' gets 3 time steps from a 6-step input" in problems[0] and "needs 4" in problems[0]
     ok = [b if b[0] != "pool" else ("pool", "MaxPool1d", {"kernel_size": 1}) for b in blocks]
     assert fit_problems(make_project(ok), ds) == []
+
+
+def test_variable_length_sequences_train_and_score(tmp_path):
+    """Sequences of their own lengths: batches hold one length (input length = T), validation and
+    test outputs are padded with sure blanks; the run ends with both CTC scores."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(48, 12, 2)).astype(np.float32)
+    y = np.full((48, 3), -1, np.int64)
+    y[:, :2] = rng.integers(0, 3, (48, 2))
+    np.savez(tmp_path / "seq.npz", X=x, y=y, lengths=rng.integers(6, 13, size=48))
+    project = make_project([("input", "Input", {"kind": "sequence", "shape": [None, 2]}),
+                            ("gru", "GRU", {"hidden_size": 8, "return_sequences": True}),
+                            ("dense", "Dense", {"out_features": 4}),
+                            ("output", "Output", {"task": "ctc"})],
+                           dataset={"kind": "file", "format": "npz", "train": "seq.npz", "task": "ctc"},
+                           path=tmp_path / "p.json", training={"epochs": 2, "batch_size": 8})
+    run = train(project, out=tmp_path / "runs")
+    assert run.summary["task"] == "ctc" and set(run.summary["test"]) == {"accuracy", "cer", "loss"}
+    assert 0.0 <= run.evaluation["cer"] and np.isfinite(run.evaluation["loss"])
+    assert all(r["val_accuracy"] is not None for r in run.metrics)
