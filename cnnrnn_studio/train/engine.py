@@ -59,8 +59,27 @@ class TrainingFailed(StudioError):
 
 
 class _Diverged(Exception):
-    def __init__(self, epoch: int, what: str) -> None:
-        self.epoch, self.what = epoch, what
+    """how: what the loss did ("became NaN or infinite", "grew from 2.3 to 8.4e+20")."""
+
+    def __init__(self, epoch: int, what: str, how: str = "became NaN or infinite") -> None:
+        self.epoch, self.what, self.how = epoch, what, how
+
+
+#: Divergence: a loss that stops being finite, or that grows past this many times where training
+#: started (the first batch's loss, counted as at least 1). Cross-entropy starts near ln(classes)
+#: and MSE on standardised targets near 1, so a healthy run stays far below; Adam or SGD at a far
+#: too large learning rate reaches 1e20 within an epoch.
+DIVERGENCE_GROWTH = 1e4
+
+
+def check_loss(values: list[float], start: float | None, epoch: int, what: str) -> None:
+    """Raise _Diverged when a loss is NaN/infinite or past DIVERGENCE_GROWTH x max(start, 1)."""
+    if not all(math.isfinite(v) for v in values):
+        raise _Diverged(epoch, what)
+    if start is not None and values:
+        worst = max(values)
+        if worst > DIVERGENCE_GROWTH * max(start, 1.0):
+            raise _Diverged(epoch, what, f"grew from {start:.3g} to {worst:.3g}")
 
 
 class _Stopped(Exception):
@@ -251,10 +270,10 @@ class Trainer:
             with _threads(threads.for_training(self.cfg.num_threads)):
                 return self._run()
         except _Diverged as d:
-            msg = (f"Training stopped in epoch {d.epoch}: the {d.what} became NaN or infinite (training "
+            msg = (f"Training stopped in epoch {d.epoch}: the {d.what} {d.how} (training "
                    f"diverged). {self._kept()} Try a smaller learning rate (now {self.cfg.learning_rate:g}) "
                    "or set grad_clip.")
-            self._fail(msg, d.epoch)
+            self._fail(msg, d.epoch, status="diverged")
         except torch.OutOfMemoryError:
             # Handled below, once this except block has dropped the traceback: its frames hold the
             # batch's tensors, and the memory can only be given back after they are gone.
@@ -292,9 +311,9 @@ class Trainer:
             torch.cuda.empty_cache()
 
     def _fail(self, message: str, epoch: int | None, cause: BaseException | None = None,
-              original: StudioError | None = None, reraise: bool = True) -> None:
+              original: StudioError | None = None, reraise: bool = True, status: str | None = None) -> None:
         if self.folder is not None:
-            self.folder.failed(message, epoch)
+            self.folder.failed(message, epoch, status)
         self.emit.quietly(ev.Failed(message=message, epoch=epoch, run_dir=self.run_dir))
         if not reraise:
             return
@@ -312,6 +331,7 @@ class Trainer:
         self.task = analysis.task or ds.task
         self.regression = self.task == "regression"
         self.ctc = self.task == "ctc"  # label sequences: CTC loss, accuracy = sequences read exactly
+        self.start_loss: float | None = None  # the first batch's loss: where divergence is measured from
         self.per_step = ds.per_step  # a target at every time step: losses and scores count steps
         self._choose_device()
         self.folder = RunFolderWriter(self.project, self.out)
@@ -643,8 +663,9 @@ class Trainer:
                 steps.extend(both[len(pending):])
                 pending.clear()
                 pending_steps.clear()
-                if not all(math.isfinite(v) for v in vals):
-                    raise _Diverged(epoch, "training loss")
+                if self.start_loss is None and vals and math.isfinite(vals[0]):
+                    self.start_loss = vals[0]
+                check_loss(vals, self.start_loss, epoch, "training loss")
                 losses.extend(vals)
                 last_emit = now
                 rate = done / max(now - t0 - paused_for[0], 1e-9)
@@ -704,8 +725,7 @@ class Trainer:
             acc = (outs.argmax(1) == y).float().mean()
             vals = torch.stack([loss, acc]).tolist()
             result = {"loss": vals[0], "accuracy": vals[1]}
-        if not math.isfinite(result["loss"]):
-            raise _Diverged(epoch, "validation loss")
+        check_loss([result["loss"]], self.start_loss, epoch, "validation loss")
         result["seconds"] = _clock() - t0
         return result
 

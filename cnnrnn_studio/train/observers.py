@@ -146,9 +146,8 @@ class RunFolderWriter:
     def failed(self, message: str, epoch: int | None, status: str | None = None) -> None:
         """Record a failure in summary.json; never raises (the run is failing already).
 
-        status: "failed" by default; called while handling the exception that ended the run, the
-        state follows it: a second Ctrl+C (KeyboardInterrupt) is "interrupted", a loss that stopped
-        being finite "diverged"."""
+        status: what the engine says ("diverged"), else it follows the exception being handled: a
+        second Ctrl+C (KeyboardInterrupt) is "interrupted", anything else "failed"."""
         try:
             self.write_summary(status=status or _failure_status(), failed=message, failed_epoch=epoch,
                                finished=now_text(), epochs_run=len(self.rows), weights=self.weights_info())
@@ -162,8 +161,6 @@ def _failure_status() -> str:
     exc = sys.exc_info()[1]
     if isinstance(exc, KeyboardInterrupt):
         return "interrupted"
-    if exc is not None and type(exc).__name__ == "_Diverged":  # the engine's own signal for divergence
-        return "diverged"
     return "failed"
 
 
