@@ -102,7 +102,8 @@ class Dataset:
 
     def to_info(self) -> dict[str, Any]:
         """A JSON-friendly description without the tensors (for project files, logs, the UI);
-        "per_step" only appears for per-step data, so older descriptions read the same."""
+        "per_step" only appears for per-step data, "text" and "vocab" only for a character text
+        (format "text"), so older descriptions read the same."""
         info = {
             "name": self.name,
             "kind": self.kind,
@@ -116,4 +117,8 @@ class Dataset:
         }
         if self.per_step:
             info["per_step"] = True
+        if "text" in self.meta and self.vocab is not None:
+            # A character text: the run keeps its vocabulary, to decode what the model writes.
+            info["text"] = dict(self.meta["text"])
+            info["vocab"] = list(self.vocab)
         return info

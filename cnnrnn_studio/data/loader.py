@@ -15,6 +15,7 @@ from .files import resolve
 from .image_folder import IMAGE_OPTIONS, load_image_folder
 from .npz_format import NPZ_OPTIONS, load_npz
 from .splits import check_validation_split
+from .text_corpus import TEXT_OPTIONS, load_text_corpus
 from .ts_format import SERIES_OPTIONS, load_ts
 from .tsv_format import load_tsv
 
@@ -24,6 +25,7 @@ _FILE_LOADERS = {
     "tsv": load_tsv,
     "npz": load_npz,
     "image_folder": load_image_folder,
+    "text": load_text_corpus,
 }
 
 # Format -> its options and their defaults (for an import dialog). csv's depend on its 'mode'.
@@ -38,6 +40,7 @@ FILE_FORMATS: dict[str, dict[str, Any]] = {
     "tsv": dict(SERIES_OPTIONS),
     "npz": dict(NPZ_OPTIONS),
     "image_folder": dict(IMAGE_OPTIONS),
+    "text": dict(TEXT_OPTIONS),
 }
 CSV_MODE_OPTIONS = MODE_OPTIONS
 _SUFFIX_FORMAT = {".csv": "csv", ".gz": "csv", ".txt": "csv", ".ts": "ts", ".tsv": "tsv", ".npz": "npz"}

@@ -46,6 +46,25 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     e.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="cpu", help="where to run the model")
     e.set_defaults(func=cmd_evaluate)
 
+    g = subparsers.add_parser(
+        "generate", help="let a next-step run write text or forecast a series in a closed loop",
+        description="Feed each prediction of a run back as its next input. A next-character model (trained on "
+                    "a text, data format \"text\") writes text after --start, sampling each character at "
+                    "--temperature; a next-value model on a series forecasts --length steps after --start (comma-"
+                    "separated values in the data's own units; default: the end of the run's data).")
+    g.add_argument("run_dir", metavar="RUN_DIR", help="a run folder made by train")
+    g.add_argument("--length", type=int, default=200, metavar="N", help="how many characters or values (default 200)")
+    g.add_argument("--start", metavar="TEXT_OR_VALUES",
+                   help="the text to continue, or comma-separated values (default: a sampled character, or the "
+                        "end of the series)")
+    g.add_argument("--temperature", type=float, default=1.0, metavar="T",
+                   help="sampling temperature for characters: 0 = always the most likely, 1 = as the model "
+                        "predicts, more = more surprising (default 1)")
+    g.add_argument("--seed", type=int, default=0, metavar="N", help="random seed (same seed, same result)")
+    g.add_argument("--json", action="store_true", help="print one JSON object (key 'generated')")
+    g.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="cpu", help="where to run the model")
+    g.set_defaults(func=cmd_generate)
+
 
 def _load(project_arg: str) -> Project:
     from ..project import load_project_or_template
@@ -256,4 +275,21 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
-__all__ = ["add_commands", "cmd_train", "cmd_evaluate"]
+def cmd_generate(args: argparse.Namespace) -> int:
+    from .engine import resolve_device
+    from .generate import check_settings, format_values, generate
+    from .runs import load_run
+
+    check_settings(args.length, args.temperature)  # before the run is read: a bad setting says so at once
+    run = load_run(args.run_dir, device=str(resolve_device(args.device)))
+    result = generate(run, length=args.length, start=args.start, temperature=args.temperature, seed=args.seed)
+    if args.json:
+        print(json.dumps({"run_dir": str(run.folder), **result}, default=_clean))
+    elif result["kind"] == "text":
+        print(result["generated"])
+    else:
+        print(format_values(result["generated"]))
+    return 0
+
+
+__all__ = ["add_commands", "cmd_train", "cmd_evaluate", "cmd_generate"]
