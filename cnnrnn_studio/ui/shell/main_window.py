@@ -58,6 +58,7 @@ class MainWindow(QMainWindow):
         self._connect()
         self._restore_layout()
         self.docs.recent_changed.connect(self._fill_recent)
+        self.docs.opened.connect(self._update_title)
         self._fill_recent(self.docs.recent())
         self._update_title()
         if self.autosaver is not None:
@@ -489,7 +490,7 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("The canvas is empty: nothing to export.", 4000)
             return False
         name = (self.editor.project.path.name.split(".")[0] if self.editor.project.path else self.editor.project.name)
-        folder = self.editor.project.path.parent if self.editor.project.path else Path.home()
+        folder = self.docs.default_folder()
         path = path or dialogs.ask_export_path(
             self, str(folder / f"{name}.{kind}"), "PNG pictures (*.png)" if kind == "png" else "SVG drawings (*.svg)")
         if not path:
