@@ -381,6 +381,7 @@ class MainWindow(QMainWindow):
             self._docks_shown = [d for d in self._docks() if d.isVisibleTo(self)]
             for d in self._docks():
                 d.hide()
+        self.start_page.verticalScrollBar().setValue(0)  # the top, with "Back to the canvas", not where it was left
         self.central.setCurrentWidget(self.start_page)
 
     def show_workspace(self) -> None:
@@ -393,10 +394,10 @@ class MainWindow(QMainWindow):
         return self.central.currentWidget() is self.start_page
 
     def _template_chosen(self, template_id: str) -> None:
-        if template_id:
-            self.docs.new_from_template(template_id)
-        else:
-            self.new_empty()
+        opened = self.docs.new_from_template(template_id) if template_id else self.docs.new_empty()
+        if opened:  # a new network is seen on the canvas, whichever tab was in use before
+            self.show_workspace()
+            self.tabs.setCurrentWidget(self.view)
 
     def start_with_own_data(self) -> None:
         """The "Start with my own data" wizard (window-modal, not blocking); on Finish its proposed
@@ -437,6 +438,7 @@ class MainWindow(QMainWindow):
     def new_empty(self) -> None:
         if self.docs.new_empty():
             self.show_workspace()
+            self.tabs.setCurrentWidget(self.view)
 
     def selected(self) -> list[str]:
         return self.scene.selected_block_ids()
