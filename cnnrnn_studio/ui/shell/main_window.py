@@ -24,7 +24,7 @@ from ..editor.editor import Editor
 from ..start.gallery import StartPage
 from ..editor.icons import app_icon
 from ..editor.inspector import Inspector
-from ..editor.messages import MessagePanel
+from ..editor.messages import MessagePanel, problem_count
 from .model_io import ModelIO
 from ..editor.palette import Palette
 from .preferences import SettingsDialog, open_settings
@@ -246,9 +246,24 @@ class MainWindow(QMainWindow):
     def _hint(self, text: str) -> None:
         if text:
             self.statusBar().showMessage(text, 4000)
+        else:  # the drag is over: "Release to link ..." no longer holds
+            self.statusBar().clearMessage()
 
     def _refused(self, text: str) -> None:
-        self.statusBar().showMessage(text, 8000)
+        self.show_status(text, 8000)
+
+    def show_status(self, text: str, timeout_ms: int = 0) -> None:
+        """A status-bar message that fits left of the permanent labels (shortened with "…", whole
+        in the tooltip) instead of running under them."""
+        bar = self.statusBar()
+        permanent = [self.validity, self.zoom_label]
+        if getattr(self, "model_io", None) is not None:
+            permanent.append(self.model_io.status)
+        taken = sum(w.width() + 8 for w in permanent if w.isVisible())
+        room = max(120, bar.width() - taken - 30)
+        line = text.splitlines()[0] if text else ""
+        bar.setToolTip(text if line != text or bar.fontMetrics().horizontalAdvance(line) > room else "")
+        bar.showMessage(bar.fontMetrics().elidedText(line, Qt.ElideRight, room), timeout_ms)
 
     def _zoomed(self, z: float) -> None:
         self.zoom_label.setText(f"{z * 100:.0f} %")
@@ -317,8 +332,7 @@ class MainWindow(QMainWindow):
         elif a.ok:
             self.validity.setText(f"<span style='color:{t.ok}'>✔ valid</span> · {a.total_params:,} parameters")
         else:
-            n = len(a.errors)
-            self.validity.setText(f"<span style='color:{t.error}'>{n} problem{'s' if n != 1 else ''}</span>")
+            self.validity.setText(f"<span style='color:{t.error}'>{problem_count(a)}</span>")
 
     def _selection_changed(self) -> None:
         self.inspector.show_blocks(self.scene.selected_block_ids())
@@ -381,10 +395,13 @@ class MainWindow(QMainWindow):
             self._docks_shown = [d for d in self._docks() if d.isVisibleTo(self)]
             for d in self._docks():
                 d.hide()
+        self.validity.hide()  # it is about the canvas, which the gallery hides
+        self.statusBar().clearMessage()
         self.start_page.verticalScrollBar().setValue(0)  # the top, with "Back to the canvas", not where it was left
         self.central.setCurrentWidget(self.start_page)
 
     def show_workspace(self) -> None:
+        self.validity.show()
         if self.on_start_page():
             for d in getattr(self, "_docks_shown", self._docks()):
                 d.show()

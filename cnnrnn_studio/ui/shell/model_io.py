@@ -194,12 +194,12 @@ class ModelIO(QObject):
 
                 failed(plain_message(e))
                 return
-            self.window.statusBar().showMessage(f"{message.splitlines()[0]} ({time.perf_counter() - t0:.1f} s)", 10000)
+            self.window.show_status(f"{message.splitlines()[0]} ({time.perf_counter() - t0:.1f} s)", 10000)
             self.finished.emit(what, True, message)
             dialogs.show_info(self.window, _TITLES[what], message)
 
         def failed(message: str) -> None:
-            self.window.statusBar().showMessage(message, 10000)
+            self.window.show_status(message.splitlines()[0] if message else message, 10000)
             self.finished.emit(what, False, message)
             dialogs.show_error(self.window, f"{_TITLES[what]}: not done", message)
 
