@@ -361,6 +361,9 @@ class MainWindow(QMainWindow):
             self._dashboard = TrainingDashboard(self.train_tab)
             self._dashboard.default_device = setting(self.settings, "device")
             self._dashboard.set_project(self.editor.project)
+            # epochs and device: one truth, the project's training section, shown here and in the inspector
+            self._dashboard.training_settings_edited.connect(self._training_settings_edited)
+            self.editor.project_fields_changed.connect(self._dashboard.show_training_settings)
             self.model_io.attach_dashboard(self._dashboard)
         except Exception as e:  # a broken dashboard must not take the editor down
             dialogs.log.exception("training dashboard failed to load")
@@ -373,6 +376,11 @@ class MainWindow(QMainWindow):
                 w.deleteLater()
         lay.addWidget(self._dashboard)
         return self._dashboard
+
+    def _training_settings_edited(self, changes: dict) -> None:
+        training = {**(self.editor.project.training or {}), **changes}
+        what = " and ".join(changes)
+        self.editor.set_project_fields(f"Change {what}", training=training)
 
     def _train_placeholder(self, text: str) -> None:
         lay = self.train_tab.layout()
