@@ -50,3 +50,19 @@ def test_a_refused_link_reason_is_drawn_in_a_box_of_its_own(window):
     assert pending.label.parentItem() is pending.bubble
     scene.finish_link_drag(scene.blocks[b].sceneBoundingRect().center())
     assert scene._pending is None
+
+
+def test_an_output_port_can_be_grabbed_a_few_pixels_off_at_78_percent(window):
+    from PySide6.QtCore import QPointF
+    from PySide6.QtGui import QTransform
+
+    from cnnrnn_studio.selfcheck import simulate as sim
+    from cnnrnn_studio.ui.editor.canvas.items import PortItem
+
+    a = sim.drop_block(window, "Dense", (0.0, 0.0))
+    port = window.scene.blocks[a].out_port
+    zoom = 0.78
+    for dx, dy in ((7, 0), (0, 7), (5, -5)):  # screen pixels off the port's centre
+        off = port.scenePos() + QPointF(dx / zoom, dy / zoom)
+        item = window.scene.itemAt(off, QTransform.fromScale(zoom, zoom))
+        assert isinstance(item, PortItem) and item is port, (dx, dy, item)
