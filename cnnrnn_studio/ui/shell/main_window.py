@@ -238,6 +238,7 @@ class MainWindow(QMainWindow):
         self.editor.project_fields_changed.connect(self._update_title)
         self.editor.stack.cleanChanged.connect(self._update_title)
         self.editor.project_replaced.connect(self._project_replaced)
+        self.editor.select_requested.connect(self._scroll_to_blocks)
         self.view.zoom_changed.connect(self._zoomed)
         hints = QGuiApplication.styleHints()
         hints.colorSchemeChanged.connect(self._system_scheme_changed)
@@ -344,6 +345,16 @@ class MainWindow(QMainWindow):
         item = self.scene.blocks.get(block_id)
         if item is not None:
             self.view.ensureVisible(item, 60, 60)
+
+    def _scroll_to_blocks(self, block_ids: list) -> None:
+        """A block an edit just made (a one-click fix's Flatten, a paste) is scrolled into sight."""
+        items = [self.scene.blocks[b] for b in block_ids if b in self.scene.blocks]
+        if not items:
+            return
+        rect = items[0].sceneBoundingRect()
+        for item in items[1:]:
+            rect = rect.united(item.sceneBoundingRect())
+        self.view.ensureVisible(rect, 40, 40)
 
     def _tab_changed(self, index: int) -> None:
         if self.tabs.widget(index) is self.train_tab:
