@@ -6,7 +6,7 @@ Clicking a message selects its block on the canvas; a "Fix" button applies the k
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QRect, QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (QHBoxLayout, QHeaderView, QLabel, QPushButton, QTreeWidget, QTreeWidgetItem,
                                QVBoxLayout, QWidget)
@@ -55,7 +55,7 @@ class MessagePanel(QWidget):
         h.setSectionResizeMode(1, QHeaderView.Stretch)
         h.setSectionResizeMode(2, QHeaderView.ResizeToContents)
         h.setStretchLastSection(False)
-        h.sectionResized.connect(lambda *_: self.tree.doItemsLayout())  # row heights follow the new width
+        h.sectionResized.connect(lambda column, *_: column == 1 and self._fit_rows())  # heights follow the width
         lay = QVBoxLayout(self)
         lay.setContentsMargins(6, 4, 6, 4)
         lay.setSpacing(4)
@@ -100,6 +100,20 @@ class MessagePanel(QWidget):
                 b.clicked.connect(lambda _=False, fx=pr.fix: self.editor.apply_fix(fx))
                 self.tree.setItemWidget(item, 2, b)
                 self.fix_buttons.append(b)
+        self._fit_rows()
+
+    def _fit_rows(self) -> None:
+        """Give each row the height its message needs at the column's width, so it wraps onto
+        more lines (a tree view does not recompute wrapped heights when a column narrows)."""
+        width = self.tree.header().sectionSize(1) - 8
+        if width <= 40:
+            return
+        fm = self.tree.fontMetrics()
+        for i in range(self.tree.topLevelItemCount()):
+            item = self.tree.topLevelItem(i)
+            r = fm.boundingRect(QRect(0, 0, width, 10000), int(Qt.TextWordWrap), item.text(1))
+            item.setSizeHint(1, QSize(width, r.height() + 6))
+        self.tree.doItemsLayout()
 
     def show_note(self, text: str) -> None:
         self.note.setText(text)

@@ -56,3 +56,15 @@ def test_a_long_status_message_is_shortened_to_fit(window):
     shown = window.statusBar().currentMessage()
     assert shown.endswith("…") and len(shown) < len(long)
     assert window.statusBar().toolTip() == long
+
+
+def test_long_messages_wrap_onto_more_lines_in_a_narrow_panel(window):
+    ids = [sim.drop_block(window, t, (x * 220.0, 0.0)) for x, t in enumerate(("Input", "Conv2d", "Dense", "Output"))]
+    for a, b in zip(ids, ids[1:]):
+        assert sim.drag_link(window, a, b)
+    tree = window.messages.tree
+    tree.header().resizeSection(1, 200)
+    window.messages._fit_rows()
+    row = next(tree.topLevelItem(i) for i in range(tree.topLevelItemCount()) if tree.topLevelItem(i).text(0) == ids[2])
+    assert len(row.text(1)) > 60
+    assert row.sizeHint(1).height() >= 2 * tree.fontMetrics().height()  # two lines or more, no "..."
