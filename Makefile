@@ -18,6 +18,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 run: setup
+	$(BIN)/python packaging/check_qt_libs.py
 	$(BIN)/cnnrnn-studio
 
 test: setup

@@ -131,6 +131,23 @@ def build_parser() -> argparse.ArgumentParser:
     return ap
 
 
+def _subcommands(parser: argparse.ArgumentParser) -> set[str]:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return set(action.choices)
+    return set()
+
+
+def _is_project_file(first: str | None, parser: argparse.ArgumentParser) -> bool:
+    """Is the first argument a project file rather than a subcommand or a flag?"""
+    from pathlib import Path
+
+    if not first or first.startswith("-") or first in _subcommands(parser):
+        return False
+    path = Path(first)
+    return path.suffix.lower() == ".json" and path.is_file()
+
+
 def _version() -> str:
     from .version import __version__
 
@@ -140,6 +157,8 @@ def _version() -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
+    if _is_project_file(argv[0] if argv else None, parser):
+        argv = ["gui", *argv]  # `cnnrnn-studio mynet.json` (a file manager's "Open with") opens the app on it
     args = parser.parse_args(argv)
     if not getattr(args, "command", None):
         args = parser.parse_args(["gui", *argv])

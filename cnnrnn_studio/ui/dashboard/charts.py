@@ -68,7 +68,7 @@ class Chart(pg.PlotWidget):
     """A titled chart with named curves; the data of each curve is kept for the hover readout and export."""
 
     def __init__(self, title: str, x_label: str, y_label: str, *, log_y: bool = False, y_from_zero: bool = False,
-                 legend_at: str = "top-right", live: bool = False, parent=None):
+                 legend_at: str = "top-right", live: bool = False, y_headroom: float = 0.08, parent=None):
         super().__init__(parent=parent, background="w")
         self.title = title
         self.x_label, self.y_label = x_label, y_label
@@ -100,6 +100,7 @@ class Chart(pg.PlotWidget):
         # A rate or a learning rate reads best from 0 (a constant one would otherwise fill the chart
         # with noise-sized ticks); until the person zooms, y runs from 0 to just above the top value.
         self._y_from_zero = y_from_zero
+        self._headroom = y_headroom  # the share of the data's span kept free above it (room for a legend)
         self._live = live
         self._auto = True             # False once the person zooms or pans, until they press 'A'
         self._range: tuple[float, float, float, float] | None = None
@@ -201,12 +202,14 @@ class Chart(pg.PlotWidget):
         new_x0 = min(0.0, x0) if x0 >= -1e-9 else x0
         # y: round bounds with headroom; refit when out of range or when the data fill < 40% of it
         lo = 0.0 if (self._y_from_zero or y0 >= 0 and y0 <= 0.35 * y1) else y0
-        if cur is not None and cur[2] <= lo and y1 <= cur[3] and (y1 - lo) >= 0.4 * (cur[3] - cur[2]) \
+        top_needed = y1 + max(0.0, self._headroom - 0.08) * (y1 - lo)
+        if cur is not None and cur[2] <= lo and top_needed <= cur[3] and (y1 - lo) >= 0.4 * (cur[3] - cur[2]) \
                 and (lo - cur[2]) <= 0.6 * (cur[3] - cur[2]):
             new_y0, new_y1 = cur[2], cur[3]
         else:
             span = (y1 - lo) or abs(y1) or 1.0
-            new_y1 = nice_ceil(y1 + 0.08 * span) if y1 + 0.08 * span > 0 else y1 + 0.08 * span
+            top = y1 + self._headroom * span
+            new_y1 = nice_ceil(top) if top > 0 else top
             new_y0 = lo if lo == 0.0 else (nice_floor(lo - 0.08 * span) if lo - 0.08 * span > 0 else lo - 0.08 * span)
             if self.y_at_most is not None and y1 <= self.y_at_most:
                 new_y1 = min(new_y1, self.y_at_most)   # no "120 %" above an accuracy that cannot pass 100

@@ -158,6 +158,9 @@ class CompareView(QWidget):
         layout.addLayout(charts, 3)
         layout.addWidget(self.table, 2)
         layout.addWidget(self.message)
+        self.title.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        for w in (self.loss, self.scores, self.table):  # shown with the first comparison
+            w.hide()
 
     def set_runs(self, run_dirs: list[str]) -> None:
         figs, problems = [], []
@@ -191,6 +194,8 @@ class CompareView(QWidget):
             self.scores.set_curve(f.run_dir, ep, scale * np.array([as_float(r.get(metric_key)) for r in f.metrics]))
         self.title.setText(f"Comparing {len(figs)} runs. Bold: the best value in each row." if figs else
                            "Tick two or more runs in Runs and press “Compare ticked runs”.")
+        for w in (self.loss, self.scores, self.table):  # nothing to compare: no empty axes and boxes
+            w.setVisible(bool(figs))
         rows = compare_rows(figs) if figs else []
         self.table.clear()
         self.table.setColumnCount(len(figs))

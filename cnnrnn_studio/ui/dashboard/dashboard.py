@@ -29,7 +29,7 @@ from .evaluation import EvaluationPanel
 from .gradients import GradientFlowView
 from .history import RunHistory, history_from_metrics
 from .plots import LivePlots
-from .progress import ProgressPanel, memory_text
+from .progress import ElidedLabel, ProgressPanel, memory_text, short_device_name
 from .runs_panel import RunsPanel
 from ..shell.tasks import BackgroundTask, plain_message, settle_gui_thread
 from .try_it import TryItPanel
@@ -51,6 +51,9 @@ class TrainingDashboard(QWidget):
     training_finished = Signal(str)     # the run folder ('' when the run never got one)
     weights_loaded = Signal(str)        # load this run folder's weights into the canvas model
     run_opened = Signal(str)
+    #: the person changed the epochs or the device here: {"epochs": 30} for the project's training
+    #: section, which the main window writes as one undoable edit (one source of truth)
+    training_settings_edited = Signal(dict)
 
     def __init__(self, parent: QWidget | None = None, *, engine: Engine | None = None):
         super().__init__(parent)
@@ -83,15 +86,16 @@ class TrainingDashboard(QWidget):
         self.epochs.setRange(1, 100000)
         self.epochs.setValue(20)
         self.epochs.setPrefix("epochs: ")
-        self.epochs.setToolTip("How many passes over the training data.")
+        self.epochs.setToolTip("How many passes over the training data (the project's Epochs setting).")
+        self.epochs.setKeyboardTracking(False)  # typed digits count once, when typing ends
+        self._syncing = False
+        self.epochs.valueChanged.connect(self._epochs_edited)
         self.device = QComboBox()
         for label, value in DEVICES:
             self.device.addItem(label, value)
         self.device.setToolTip("Where to train. Auto picks an NVIDIA GPU, then an Apple GPU, then the CPU.")
-        self.device_label = QLabel("")
-        self.device_label.setStyleSheet("color: #444;")
-        self.device_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.device_label.setMinimumWidth(60)  # a long device name is cut, never widens the window
+        self.device.activated.connect(self._device_edited)
+        self.device_label = ElidedLabel("")  # a long device name ends in "…", never widens the window
         self.state_label = QLabel("Ready.")
         self.state_label.setStyleSheet("font-weight: bold;")
 
@@ -160,16 +164,15 @@ class TrainingDashboard(QWidget):
             self.progress.clear()
             self.banner.hide()
             self.state_label.setText("Ready.")
+            self.results.clear()
+            self.try_it.clear()
+            self.device_label.setText("")
+            self.history.reset()
+            self.view_history = self.history
+            self.plots.clear()
+            self.gradients.clear()
         self.project = project
-        training = (project.training or {}) if project is not None else {}
-        epochs = training.get("epochs")
-        if isinstance(epochs, int) and not isinstance(epochs, bool) and epochs >= 1:
-            self.epochs.setValue(epochs)
-        device = training.get("device") or "auto"
-        if device == "auto":  # the project leaves it open: the person's setting (Edit → Settings)
-            device = self.default_device
-        i = self.device.findData(device if isinstance(device, str) else "auto")
-        self.device.setCurrentIndex(max(0, i))
+        self.show_training_settings()
         self.runs.busy_run = self.history.run_dir if self.is_training() else None
         self.runs.set_project(project)
         if self.isVisible():
@@ -177,6 +180,40 @@ class TrainingDashboard(QWidget):
         else:
             self._preview_pending = True  # load the data when the tab is first looked at
         self._update_controls()
+
+    def show_training_settings(self) -> None:
+        """Show the project's epochs and device (again, after they were changed elsewhere)."""
+        from ...project.training import TrainConfig
+
+        training = (self.project.training or {}) if self.project is not None else {}
+        epochs = training.get("epochs")
+        if not (isinstance(epochs, int) and not isinstance(epochs, bool) and epochs >= 1):
+            epochs = TrainConfig().epochs  # what training will use when the project says nothing
+        device = training.get("device") or "auto"
+        if device == "auto":  # the project leaves it open: the person's setting (Edit → Settings)
+            device = self.default_device
+        self._syncing = True
+        try:
+            self.epochs.setValue(epochs)
+            i = self.device.findData(device if isinstance(device, str) else "auto")
+            self.device.setCurrentIndex(max(0, i))
+        finally:
+            self._syncing = False
+        self._show_plan()
+
+    def _show_plan(self) -> None:
+        """Before any run, the bars read what pressing Train will do ("Epoch 0 of 30")."""
+        if self.view_history.started_at is None and not self.is_training():
+            self.progress.show_plan(self.epochs.value())
+
+    def _epochs_edited(self, value: int) -> None:
+        self._show_plan()
+        if not self._syncing:
+            self.training_settings_edited.emit({"epochs": int(value)})
+
+    def _device_edited(self, index: int) -> None:
+        if not self._syncing:
+            self.training_settings_edited.emit({"device": self.device.itemData(index)})
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
@@ -303,7 +340,7 @@ class TrainingDashboard(QWidget):
         self.history.add(event, at)
         if isinstance(event, events.RunStarted):
             settle_gui_thread()  # torch is loaded now: keep this thread off the training thread's cores
-            text = str(getattr(event, "device_name", "") or getattr(event, "device", ""))
+            text = short_device_name(str(getattr(event, "device_name", "") or getattr(event, "device", "")))
             self.device_label.setText(text)
             self.device_label.setToolTip(f"{text}\n{event.n_train:,} training, {event.n_val:,} validation and "
                                          f"{event.n_test:,} test samples; {event.total_params:,} parameters.")
@@ -404,7 +441,7 @@ class TrainingDashboard(QWidget):
         if now - self._memory_checked >= 1.0 and h.info.get("device"):
             self._memory_checked = now
             mem = memory_text(str(h.info.get("device")))
-            name = str(h.info.get("device_name") or h.info.get("device"))
+            name = short_device_name(str(h.info.get("device_name") or h.info.get("device")))
             self.device_label.setText(f"{name} · {mem}" if mem else name)
 
     def _update_controls(self, pausing: bool = False) -> None:

@@ -67,7 +67,10 @@ class DataPreview(QWidget):
         self.counts = QTableWidget(0, 4)
         self.counts.setHorizontalHeaderLabels(["class", "training", "validation", "test"])
         self.counts.verticalHeader().setVisible(False)
-        self.counts.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        header = self.counts.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)  # the class names take what is left
+        for column in (1, 2, 3):  # a count column is never narrower than its heading ("validation")
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.counts.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
 
         self.gallery = QWidget()
@@ -93,7 +96,7 @@ class DataPreview(QWidget):
         split.setStretchFactor(0, 1)
         split.setStretchFactor(1, 3)
         split.setSizes([320, 960])  # the pictures matter more than the table
-        self.counts.setMinimumWidth(220)
+        self.counts.setMinimumWidth(60 + sum(self.counts.horizontalHeader().sectionSizeHint(c) for c in (1, 2, 3)))
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addWidget(self.about)

@@ -47,12 +47,15 @@ def ctc_text(ev: dict) -> str:
     return "\n".join(lines)
 
 
+NO_RESULTS = "Results appear here when a run finishes (or when you open one in Runs)."
+
+
 class EvaluationPanel(QWidget):
     def __init__(self, engine: Engine | None = None, parent=None):
         super().__init__(parent)
         self.engine = engine or Engine()
         self.run = None
-        self.headline = QLabel("Results appear here when a run finishes (or when you open one in Runs).")
+        self.headline = QLabel(NO_RESULTS)
         self.headline.setWordWrap(True)
         self.confusion = ConfusionView()
         self.regression = RegressionView()
@@ -65,6 +68,13 @@ class EvaluationPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.headline)
         layout.addWidget(self.stack, 1)
+
+    def clear(self) -> None:
+        """Another project: the last run's scores and confusion matrix are not this one's."""
+        self.run = None
+        self.headline.setText(NO_RESULTS)
+        self.empty.setText("")
+        self.stack.setCurrentWidget(self.empty)
 
     def show_run(self, run) -> None:
         self.run = run

@@ -46,8 +46,9 @@ class LivePlots(QWidget):
         self.lr = Chart("Learning rate", "epoch", "learning rate", y_from_zero=True, live=True)
         self.lr.add_curve("lr", "learning rate", PURPLE)
 
+        # the speed sits near its top from the first batches on: the legend goes above it, in room kept free
         self.speed = Chart("Training speed", "epoch", "samples per second", y_from_zero=True,
-                           legend_at="bottom-right", live=True)
+                           legend_at="top-right", live=True, y_headroom=0.6)
         self.speed.add_curve("live", "this epoch so far", GREEN, width=1.5)
         self.speed.add_curve("epoch", "per epoch", GREY, symbol="o", width=1)
 

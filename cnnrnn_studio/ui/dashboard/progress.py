@@ -33,6 +33,7 @@ class Bar(QWidget):
         super().__init__(parent)
         self._format = text_format
         self._value, self._maximum = 0, 1
+        self._plan: str | None = None  # shown instead of "%v of %m" before a run says its sizes
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
 
@@ -42,7 +43,13 @@ class Bar(QWidget):
     def minimumSizeHint(self) -> QSize:
         return QSize(60, self.fontMetrics().height() + 8)
 
+    def set_plan(self, text: str | None) -> None:
+        if text != self._plan:
+            self._plan = text
+            self.update()
+
     def setRange(self, minimum: int, maximum: int) -> None:  # noqa: N802 - QProgressBar's name
+        self.set_plan(None)
         if max(1, int(maximum)) != self._maximum:
             self._maximum = max(1, int(maximum))
             self.update()
@@ -59,6 +66,8 @@ class Bar(QWidget):
         return self._maximum
 
     def text(self) -> str:
+        if self._plan is not None:
+            return self._plan
         return self._format.replace("%v", str(self._value)).replace("%m", str(self._maximum))
 
     def paintEvent(self, event) -> None:  # noqa: N802
@@ -113,6 +122,48 @@ class _Fixed(QWidget):
         p.end()
 
 
+def short_device_name(name: str) -> str:
+    """ "CPU: Intel(R) Xeon(R) Processor (2 threads)" -> "CPU: Intel Xeon (2 threads)": the marks
+    and filler words go, so the name fits next to the controls."""
+    import re
+
+    name = re.sub(r"\((R|TM|tm|r)\)|\bProcessor\b|\bCPU @ [\d.]+GHz", "", name)
+    return re.sub(r"\s+", " ", name).strip()
+
+
+class ElidedLabel(QWidget):
+    """One line of text that ends in "…" when it does not fit (the whole text in the tooltip)."""
+
+    def __init__(self, text: str = "", parent=None):
+        super().__init__(parent)
+        self._text = text
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+
+    def setText(self, text: str) -> None:  # noqa: N802 - QLabel's name
+        if text != self._text:
+            self._text = text
+            self.updateGeometry()
+            self.update()
+
+    def text(self) -> str:
+        return self._text
+
+    def shown_text(self) -> str:
+        return self.fontMetrics().elidedText(self._text, Qt.TextElideMode.ElideRight, max(0, self.width() - 4))
+
+    def sizeHint(self) -> QSize:
+        return QSize(self.fontMetrics().horizontalAdvance(self._text) + 8, self.fontMetrics().height() + 4)
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(60, self.fontMetrics().height() + 4)
+
+    def paintEvent(self, event) -> None:  # noqa: N802
+        p = QPainter(self)
+        p.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
+        p.drawText(self.rect(), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, self.shown_text())
+        p.end()
+
+
 class ProgressPanel(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -141,6 +192,12 @@ class ProgressPanel(QWidget):
         self.elapsed.setText("Elapsed –")
         self.eta.setText("Left –")
         self.speed.setText("– samples/s")
+
+    def show_plan(self, epochs: int) -> None:
+        """No run yet: the epochs about to be trained, and no batch count (the data decides it)."""
+        self.clear()
+        self.epoch_bar.setRange(0, epochs)
+        self.batch_bar.set_plan("Batches: counted when training starts")
 
     def refresh(self, h: RunHistory, now: float | None = None) -> None:
         if h.started_at is None:

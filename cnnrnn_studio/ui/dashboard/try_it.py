@@ -89,6 +89,9 @@ def image_file_to_input(path: str | Path, dataset, stats: tuple[float, float, fl
     return arr.astype(np.float32), "Converted: " + ", ".join(notes) + "."
 
 
+NOTHING_TO_TRY = "Train a network (or open a run) to try it here."
+
+
 class _DropArea(QLabel):
     dropped = Signal(str)
 
@@ -135,11 +138,11 @@ class TryItPanel(QWidget):
         self.class_names: list[str] = []
         self._stats: tuple[float, float, float] | None = None
 
-        self.status = QLabel("Train a network (or open a run) to try it here.")
+        self.status = QLabel(NOTHING_TO_TRY)
         self.status.setWordWrap(True)
         self.drop = _DropArea()
         self.drop.dropped.connect(self.try_file)
-        open_button = QPushButton("Open a picture…")
+        self.open_button = open_button = QPushButton("Open a picture…")
         open_button.clicked.connect(self._ask_file)
         self.sample_index = QSpinBox()
         self.sample_index.setPrefix("test sample #")
@@ -192,6 +195,7 @@ class TryItPanel(QWidget):
         self._stats = brightness_stats(dataset) if ready and dataset.kind == "image" else None
         self._set_enabled(ready)
         self.drop.setAcceptDrops(ready and dataset.kind == "image")
+        self.open_button.setVisible(dataset is None or dataset.kind == "image")  # pictures only for image models
         if ready:
             self.sample_index.setRange(0, max(0, len(dataset.test) - 1))
             kind = "pictures" if dataset.kind == "image" else "test samples"
@@ -200,6 +204,14 @@ class TryItPanel(QWidget):
         elif model is not None:
             self.status.setText("Loading the data to try the network on…")
         self._build_bars()
+
+    def clear(self) -> None:
+        """Another project: the last run's network and classes are not this one's."""
+        self.set_model(None, None, "classification", None)
+        self.status.setText(NOTHING_TO_TRY)
+        self.truth.setText("")
+        self.note.setText("")
+        self.drop.setText("")
 
     def _build_bars(self) -> None:
         while self.bars.count():

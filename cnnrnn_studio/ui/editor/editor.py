@@ -239,7 +239,18 @@ class Editor(QObject):
             return False
         new = dict(self.graph.block(block_id).params)
         new[name] = value
-        return self.set_params(block_id, new, f"Change {block_id} {name.replace('_', ' ')}")
+        return self.set_params(block_id, new, self.param_change_text(block_id, name))
+
+    def param_change_text(self, block_id: str, name: str) -> str:
+        """The undo entry for a field: named as the field is labelled ("Change dense2 outputs")."""
+        title = name.replace("_", " ")
+        spec = REGISTRY.get(self.graph.block(block_id).type) if block_id in self.graph else None
+        if spec is not None:
+            try:
+                title = field_words(spec.param(name).title)
+            except (KeyError, AttributeError, StopIteration):
+                pass
+        return f"Change {block_id} {title}"
 
     def rename(self, old_id: str, new_id: str) -> bool:
         new_id = new_id.strip()
@@ -359,6 +370,11 @@ class Editor(QObject):
             return False
         self.stack.push(C.SetProjectFields(self.project, changes, self.project_fields_changed.emit, text))
         return True
+
+
+def field_words(title: str) -> str:
+    """A field's label inside a sentence: "Outputs" -> "outputs", but "LSTM units" stays."""
+    return title[:1].lower() + title[1:] if title[1:2].islower() else title
 
 
 def lay_out_unplaced(project: Project, view_size: tuple[float, float] | None = None) -> bool:

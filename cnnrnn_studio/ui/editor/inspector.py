@@ -169,7 +169,7 @@ class BlockForm(QWidget):
             shape = new.get("shape", self.spec.param("shape").default)
             if not isinstance(shape, list) or len(shape) != len(KIND_AXES.get(value, ())):
                 new["shape"] = list(INPUT_EXAMPLES.get(value, shape))
-        self.editor.set_params(self.block_id, new, f"Change {self.block_id} {name.replace('_', ' ')}")
+        self.editor.set_params(self.block_id, new, self.editor.param_change_text(self.block_id, name))
         self.refresh_values()
 
     def _rename(self) -> None:

@@ -6,7 +6,7 @@ Clicking a message selects its block on the canvas; a "Fix" button applies the k
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QRect, QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (QHBoxLayout, QHeaderView, QLabel, QPushButton, QTreeWidget, QTreeWidgetItem,
                                QVBoxLayout, QWidget)
@@ -17,6 +17,15 @@ from .editor import Editor, fix_label, sentence
 
 MAX_FIX_BUTTONS = 60  # item widgets are costly; a network with more fixes shows the first ones
 BLOCK_ROLE = Qt.UserRole + 1
+
+
+def problem_count(a: Analysis) -> str:
+    """ "1 error, 1 warning": each kind of row counted, so the header matches the list below."""
+    e, w = len(a.errors), len(a.warnings)
+    parts = [f"{e} error{'s' if e != 1 else ''}"] if e else []
+    if w:
+        parts.append(f"{w} warning{'s' if w != 1 else ''}")
+    return ", ".join(parts) or "no problems"
 
 
 class MessagePanel(QWidget):
@@ -39,12 +48,14 @@ class MessagePanel(QWidget):
         self.tree.setRootIsDecorated(False)
         self.tree.setUniformRowHeights(False)
         self.tree.setWordWrap(True)
+        self.tree.setTextElideMode(Qt.ElideNone)  # long sentences wrap onto more lines, never end in "..."
         self.tree.setAlternatingRowColors(True)
         h = self.tree.header()
         h.setSectionResizeMode(0, QHeaderView.ResizeToContents)
         h.setSectionResizeMode(1, QHeaderView.Stretch)
         h.setSectionResizeMode(2, QHeaderView.ResizeToContents)
         h.setStretchLastSection(False)
+        h.sectionResized.connect(lambda column, *_: column == 1 and self._fit_rows())  # heights follow the width
         lay = QVBoxLayout(self)
         lay.setContentsMargins(6, 4, 6, 4)
         lay.setSpacing(4)
@@ -56,6 +67,9 @@ class MessagePanel(QWidget):
         self.fix_buttons: list[QPushButton] = []
         editor.analysis_changed.connect(self.show_analysis)
         editor.edit_refused.connect(self.show_note)
+        # a refusal is about the moment it happened: the next edit or another project clears it
+        editor.graph_changed.connect(lambda event, _payload: event != "block_moved" and self.show_note(""))
+        editor.project_replaced.connect(lambda _project: self.show_note(""))
         self.show_analysis(editor.analysis)
 
     def show_analysis(self, a: Analysis) -> None:
@@ -71,8 +85,7 @@ class MessagePanel(QWidget):
                                 f"{a.total_params:,} parameters, {a.total_macs:,} multiply-adds {a.macs_per}"
                                 + (f"; {w} warning{'s' if w != 1 else ''}" if w else "") + ".")
         else:
-            n = len(a.errors)
-            self.status.setText(f"<span style='color:{t.error}'><b>{n} problem{'s' if n != 1 else ''}</b></span>"
+            self.status.setText(f"<span style='color:{t.error}'><b>{problem_count(a)}</b></span>"
                                 " — click one to find its block.")
         for pr in sorted(a.problems, key=lambda p: p.severity != "error"):
             item = QTreeWidgetItem([pr.block_id or "network", sentence(pr), ""])
@@ -87,6 +100,20 @@ class MessagePanel(QWidget):
                 b.clicked.connect(lambda _=False, fx=pr.fix: self.editor.apply_fix(fx))
                 self.tree.setItemWidget(item, 2, b)
                 self.fix_buttons.append(b)
+        self._fit_rows()
+
+    def _fit_rows(self) -> None:
+        """Give each row the height its message needs at the column's width, so it wraps onto
+        more lines (a tree view does not recompute wrapped heights when a column narrows)."""
+        width = self.tree.header().sectionSize(1) - 8
+        if width <= 40:
+            return
+        fm = self.tree.fontMetrics()
+        for i in range(self.tree.topLevelItemCount()):
+            item = self.tree.topLevelItem(i)
+            r = fm.boundingRect(QRect(0, 0, width, 10000), int(Qt.TextWordWrap), item.text(1))
+            item.setSizeHint(1, QSize(width, r.height() + 6))
+        self.tree.doItemsLayout()
 
     def show_note(self, text: str) -> None:
         self.note.setText(text)

@@ -15,7 +15,7 @@ from ...data import BUILTIN_DATASETS, FILE_FORMATS, guess_format
 from ...graph import Analysis
 from ...project.training import TRAINING_PARAMS
 from ..shell import dialogs, theme
-from .editor import Editor
+from .editor import Editor, field_words
 from .fields import ParamField, field_label, make_field
 
 class _Notes(QPlainTextEdit):
@@ -206,5 +206,7 @@ class ProjectForm(QWidget):
     def _training_changed(self, name: str, value) -> None:
         new = dict(self.editor.project.training or {})
         new[name] = value
-        self.editor.set_project_fields(f"Change {name.replace('_', ' ')}", training=new)
+        field = self.training.get(name)
+        title = field_words(field.param.title) if field is not None else name.replace("_", " ")
+        self.editor.set_project_fields(f"Change {title}", training=new)
 

@@ -18,6 +18,7 @@ from ..editor.layout import fitted_positions
 
 MAX_RECENT = 10
 SUFFIX = ".cnnrnn.json"
+UNTITLED = "Untitled"
 
 
 class Documents(QObject):
@@ -49,6 +50,16 @@ class Documents(QObject):
         self.settings.setValue("recent_files", items[:MAX_RECENT])
         self.recent_changed.emit(self.recent())
 
+    def default_folder(self) -> Path:
+        """Where Save, Export and Import start: the project's folder, else the folder last used
+        (the one Open starts in), else the home folder."""
+        if self.project.path is not None:
+            return self.project.path.parent
+        for r in self.recent():
+            if Path(r).parent.is_dir():
+                return Path(r).parent
+        return Path.home()
+
     def forget(self, path: str) -> None:
         self.settings.setValue("recent_files", [r for r in self.recent() if r != path])
         self.recent_changed.emit(self.recent())
@@ -66,14 +77,14 @@ class Documents(QObject):
     # --- new and open -----------------------------------------------------------------------------
     def show(self, project: Project, modified: bool = False) -> None:
         self.editor.set_project(project)
-        if modified:  # recovered work: unsaved until the person saves it
+        if modified:  # recovered work, a template: unsaved until the person saves it
             self.editor.stack.resetClean()
         self.opened.emit(project)
 
     def new_empty(self, ask: bool = True) -> bool:
         if ask and not self.maybe_save():
             return False
-        self.show(Project(name="Untitled"))
+        self.show(Project(name=UNTITLED))
         return True
 
     def new_from_template(self, template_id: str, ask: bool = True) -> bool:
@@ -93,7 +104,7 @@ class Documents(QObject):
         # wrap a long row of blocks to fit the window at a readable size
         for bid, pos in fitted_positions(project.graph, *self.view_size()).items():
             project.graph.move_block(bid, pos)
-        self.show(project)
+        self.show(project, modified=project.path is None)  # not on disk yet: closing asks to save it
         return True
 
     def open_path(self, path: str | Path, ask: bool = True) -> bool:
@@ -112,7 +123,7 @@ class Documents(QObject):
     def open_dialog(self) -> bool:
         if not self.maybe_save():
             return False
-        folder = str(Path(self.recent()[0]).parent) if self.recent() else ""
+        folder = str(self.default_folder()) if self.recent() else ""
         path = dialogs.ask_open_project(self.window, folder)
         return self.open_path(path, ask=False) if path else False
 
@@ -124,21 +135,33 @@ class Documents(QObject):
 
     def save_as(self) -> bool:
         name = "".join(c if c.isalnum() or c in "-_ " else "_" for c in self.project.name).strip() or "network"
-        folder = self.project.path.parent if self.project.path else Path.home()
-        path = dialogs.ask_save_project(self.window, str(folder / f"{name}{SUFFIX}"))
+        path = dialogs.ask_save_project(self.window, str(self.default_folder() / f"{name}{SUFFIX}"))
         if not path:
             return False
         return self._save_to(Path(path))
 
     def _save_to(self, path: Path) -> bool:
-        old = self.project.path
+        old, old_name = self.project.path, self.project.name
+        if self.project.name.strip() in ("", UNTITLED):  # saved as mynet.json: the project is "mynet"
+            self.project.name = file_stem(path) or old_name
         try:
             self.project.save(path)
         except ProjectError as e:
-            self.project.path = old
+            self.project.path, self.project.name = old, old_name
             dialogs.show_error(self.window, "Cannot save the project", str(e))
             return False
         self.editor.stack.setClean()
         self._remember(path)
+        if self.project.name != old_name:
+            self.editor.project_fields_changed.emit()  # the inspector's Name field and the title
         self.opened.emit(self.project)  # the title shows the new file name
         return True
+
+
+def file_stem(path: str | Path) -> str:
+    """mynet.cnnrnn.json -> mynet; mynet.json -> mynet."""
+    name = Path(path).name
+    for suffix in (SUFFIX, ".json"):
+        if name.lower().endswith(suffix):
+            return name[: -len(suffix)]
+    return Path(path).stem

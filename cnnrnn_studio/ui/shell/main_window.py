@@ -24,7 +24,7 @@ from ..editor.editor import Editor
 from ..start.gallery import StartPage
 from ..editor.icons import app_icon
 from ..editor.inspector import Inspector
-from ..editor.messages import MessagePanel
+from ..editor.messages import MessagePanel, problem_count
 from .model_io import ModelIO
 from ..editor.palette import Palette
 from .preferences import SettingsDialog, open_settings
@@ -58,6 +58,7 @@ class MainWindow(QMainWindow):
         self._connect()
         self._restore_layout()
         self.docs.recent_changed.connect(self._fill_recent)
+        self.docs.opened.connect(self._update_title)
         self._fill_recent(self.docs.recent())
         self._update_title()
         if self.autosaver is not None:
@@ -237,6 +238,7 @@ class MainWindow(QMainWindow):
         self.editor.project_fields_changed.connect(self._update_title)
         self.editor.stack.cleanChanged.connect(self._update_title)
         self.editor.project_replaced.connect(self._project_replaced)
+        self.editor.select_requested.connect(self._scroll_to_blocks)
         self.view.zoom_changed.connect(self._zoomed)
         hints = QGuiApplication.styleHints()
         hints.colorSchemeChanged.connect(self._system_scheme_changed)
@@ -245,9 +247,24 @@ class MainWindow(QMainWindow):
     def _hint(self, text: str) -> None:
         if text:
             self.statusBar().showMessage(text, 4000)
+        else:  # the drag is over: "Release to link ..." no longer holds
+            self.statusBar().clearMessage()
 
     def _refused(self, text: str) -> None:
-        self.statusBar().showMessage(text, 8000)
+        self.show_status(text, 8000)
+
+    def show_status(self, text: str, timeout_ms: int = 0) -> None:
+        """A status-bar message that fits left of the permanent labels (shortened with "…", whole
+        in the tooltip) instead of running under them."""
+        bar = self.statusBar()
+        permanent = [self.validity, self.zoom_label]
+        if getattr(self, "model_io", None) is not None:
+            permanent.append(self.model_io.status)
+        taken = sum(w.width() + 8 for w in permanent if w.isVisible())
+        room = max(120, bar.width() - taken - 30)
+        line = text.splitlines()[0] if text else ""
+        bar.setToolTip(text if line != text or bar.fontMetrics().horizontalAdvance(line) > room else "")
+        bar.showMessage(bar.fontMetrics().elidedText(line, Qt.ElideRight, room), timeout_ms)
 
     def _zoomed(self, z: float) -> None:
         self.zoom_label.setText(f"{z * 100:.0f} %")
@@ -316,8 +333,7 @@ class MainWindow(QMainWindow):
         elif a.ok:
             self.validity.setText(f"<span style='color:{t.ok}'>✔ valid</span> · {a.total_params:,} parameters")
         else:
-            n = len(a.errors)
-            self.validity.setText(f"<span style='color:{t.error}'>{n} problem{'s' if n != 1 else ''}</span>")
+            self.validity.setText(f"<span style='color:{t.error}'>{problem_count(a)}</span>")
 
     def _selection_changed(self) -> None:
         self.inspector.show_blocks(self.scene.selected_block_ids())
@@ -329,6 +345,16 @@ class MainWindow(QMainWindow):
         item = self.scene.blocks.get(block_id)
         if item is not None:
             self.view.ensureVisible(item, 60, 60)
+
+    def _scroll_to_blocks(self, block_ids: list) -> None:
+        """A block an edit just made (a one-click fix's Flatten, a paste) is scrolled into sight."""
+        items = [self.scene.blocks[b] for b in block_ids if b in self.scene.blocks]
+        if not items:
+            return
+        rect = items[0].sceneBoundingRect()
+        for item in items[1:]:
+            rect = rect.united(item.sceneBoundingRect())
+        self.view.ensureVisible(rect, 40, 40)
 
     def _tab_changed(self, index: int) -> None:
         if self.tabs.widget(index) is self.train_tab:
@@ -346,6 +372,9 @@ class MainWindow(QMainWindow):
             self._dashboard = TrainingDashboard(self.train_tab)
             self._dashboard.default_device = setting(self.settings, "device")
             self._dashboard.set_project(self.editor.project)
+            # epochs and device: one truth, the project's training section, shown here and in the inspector
+            self._dashboard.training_settings_edited.connect(self._training_settings_edited)
+            self.editor.project_fields_changed.connect(self._dashboard.show_training_settings)
             self.model_io.attach_dashboard(self._dashboard)
         except Exception as e:  # a broken dashboard must not take the editor down
             dialogs.log.exception("training dashboard failed to load")
@@ -358,6 +387,11 @@ class MainWindow(QMainWindow):
                 w.deleteLater()
         lay.addWidget(self._dashboard)
         return self._dashboard
+
+    def _training_settings_edited(self, changes: dict) -> None:
+        training = {**(self.editor.project.training or {}), **changes}
+        what = " and ".join(changes)
+        self.editor.set_project_fields(f"Change {what}", training=training)
 
     def _train_placeholder(self, text: str) -> None:
         lay = self.train_tab.layout()
@@ -380,9 +414,13 @@ class MainWindow(QMainWindow):
             self._docks_shown = [d for d in self._docks() if d.isVisibleTo(self)]
             for d in self._docks():
                 d.hide()
+        self.validity.hide()  # it is about the canvas, which the gallery hides
+        self.statusBar().clearMessage()
+        self.start_page.verticalScrollBar().setValue(0)  # the top, with "Back to the canvas", not where it was left
         self.central.setCurrentWidget(self.start_page)
 
     def show_workspace(self) -> None:
+        self.validity.show()
         if self.on_start_page():
             for d in getattr(self, "_docks_shown", self._docks()):
                 d.show()
@@ -392,10 +430,10 @@ class MainWindow(QMainWindow):
         return self.central.currentWidget() is self.start_page
 
     def _template_chosen(self, template_id: str) -> None:
-        if template_id:
-            self.docs.new_from_template(template_id)
-        else:
-            self.new_empty()
+        opened = self.docs.new_from_template(template_id) if template_id else self.docs.new_empty()
+        if opened:  # a new network is seen on the canvas, whichever tab was in use before
+            self.show_workspace()
+            self.tabs.setCurrentWidget(self.view)
 
     def start_with_own_data(self) -> None:
         """The "Start with my own data" wizard (window-modal, not blocking); on Finish its proposed
@@ -436,6 +474,7 @@ class MainWindow(QMainWindow):
     def new_empty(self) -> None:
         if self.docs.new_empty():
             self.show_workspace()
+            self.tabs.setCurrentWidget(self.view)
 
     def selected(self) -> list[str]:
         return self.scene.selected_block_ids()
@@ -489,7 +528,7 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("The canvas is empty: nothing to export.", 4000)
             return False
         name = (self.editor.project.path.name.split(".")[0] if self.editor.project.path else self.editor.project.name)
-        folder = self.editor.project.path.parent if self.editor.project.path else Path.home()
+        folder = self.docs.default_folder()
         path = path or dialogs.ask_export_path(
             self, str(folder / f"{name}.{kind}"), "PNG pictures (*.png)" if kind == "png" else "SVG drawings (*.svg)")
         if not path:

@@ -50,9 +50,9 @@ class OnnxExportDialog(QDialog):
                  classifier: bool):
         super().__init__(parent)
         self.setWindowTitle("Export the network as ONNX")
-        self.path = suggested
-        self.path_label = QLineEdit(str(suggested))
-        self.path_label.setReadOnly(True)
+        self.path_label = QLineEdit(str(suggested))  # typed or chosen: `path` reads it
+        self.path_label.setToolTip("Type a file name or a full path, or press Choose…")
+        self._folder = suggested.parent
         choose = QPushButton("Choose…")
         choose.clicked.connect(self._choose_path)
         row = QHBoxLayout()
@@ -83,10 +83,18 @@ class OnnxExportDialog(QDialog):
         lay.addWidget(buttons)
         self.resize(640, self.sizeHint().height())
 
+    @property
+    def path(self) -> Path:
+        """What the "Save to" box says: a bare name goes in the suggested folder; .onnx is added."""
+        text = self.path_label.text().strip() or "network.onnx"
+        p = Path(text).expanduser()
+        if not p.is_absolute():
+            p = self._folder / p
+        return p if p.suffix.lower() == ".onnx" else p.with_name(p.name + ".onnx")
+
     def _choose_path(self) -> None:
         path = dialogs.ask_save_file(self, "Export the network as ONNX", str(self.path), "ONNX models (*.onnx)")
         if path:
-            self.path = Path(path)
             self.path_label.setText(path)
 
     def _weights_chosen(self, index: int) -> None:
@@ -186,12 +194,12 @@ class ModelIO(QObject):
 
                 failed(plain_message(e))
                 return
-            self.window.statusBar().showMessage(f"{message.splitlines()[0]} ({time.perf_counter() - t0:.1f} s)", 10000)
+            self.window.show_status(f"{message.splitlines()[0]} ({time.perf_counter() - t0:.1f} s)", 10000)
             self.finished.emit(what, True, message)
             dialogs.show_info(self.window, _TITLES[what], message)
 
         def failed(message: str) -> None:
-            self.window.statusBar().showMessage(message, 10000)
+            self.window.show_status(message.splitlines()[0] if message else message, 10000)
             self.finished.emit(what, False, message)
             dialogs.show_error(self.window, f"{_TITLES[what]}: not done", message)
 
@@ -215,8 +223,7 @@ class ModelIO(QObject):
 
     def _suggested(self, suffix: str) -> Path:
         p = self.window.editor.project
-        folder = p.path.parent if p.path else Path.home()
-        return folder / f"{_safe_name(p.name)}{suffix}"
+        return self.window.docs.default_folder() / f"{_safe_name(p.name)}{suffix}"
 
     def _network_ok(self) -> bool:
         a = self.window.editor.analysis
@@ -299,7 +306,7 @@ class ModelIO(QObject):
     def import_onnx_dialog(self) -> bool:
         if not self.window.docs.maybe_save():
             return False
-        path = dialogs.ask_open_file(self.window, "Import an ONNX model", str(Path.home()),
+        path = dialogs.ask_open_file(self.window, "Import an ONNX model", str(self.window.docs.default_folder()),
                                      "ONNX models (*.onnx);;All files (*)")
         return self.import_onnx(path) if path else False
 

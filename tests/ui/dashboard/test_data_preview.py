@@ -74,3 +74,17 @@ def test_every_kind_of_builtin_data_is_pictured(qtbot, template, kind):
         assert len(view.series_chart.series()[0][1]) == len(ds.meta["series"])
     else:
         assert len(pictures) == sum(min(8, n) for _, n, _, _ in class_counts(ds))
+
+
+def test_the_count_headings_are_never_cut(qtbot):
+    from cnnrnn_studio.ui.dashboard.data_preview import DataPreview
+
+    preview = DataPreview()
+    qtbot.addWidget(preview)
+    preview.resize(700, 400)
+    preview.show()
+    header = preview.counts.horizontalHeader()
+    fm = header.fontMetrics()
+    for column in (1, 2, 3):
+        text = preview.counts.horizontalHeaderItem(column).text()
+        assert header.sectionSize(column) >= fm.horizontalAdvance(text), text

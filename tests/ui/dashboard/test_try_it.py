@@ -74,3 +74,15 @@ def test_a_file_that_is_not_a_picture(trained, tmp_path):
         image_file_to_input(bad, trained.last_run.dataset)
     assert trained.try_it.try_file(str(bad)) == []
     assert "bad.png" in trained.try_it.note.text()
+
+
+def test_open_a_picture_is_offered_for_image_models_only(trained):
+    from types import SimpleNamespace
+
+    panel = trained.try_it
+    assert not panel.open_button.isHidden()  # the tiny project's data are images
+    sensor = SimpleNamespace(kind="sequence", test=[0, 1, 2], class_names=["walk", "run"])
+    panel.set_model(object(), sensor, "classification", None)
+    assert panel.open_button.isHidden()
+    panel.clear()
+    assert panel.model is None and panel.class_names == [] and "Train a network" in panel.status.text()

@@ -140,3 +140,20 @@ def test_rubber_band_on_empty_canvas_selects_the_cards_it_touches(window):
     sim.drag(window.view, QPointF(-40, -40), QPointF(220 + 60, CARD_H + 30), steps=8)
     assert sorted(window.scene.selected_block_ids()) == sorted(ids[:2])
     assert window.inspector.stack.currentWidget() is window.inspector.many
+
+
+def test_a_block_added_by_a_fix_is_scrolled_into_sight(window):
+    window.resize(1000, 700)
+    ids = [sim.drop_block(window, t, (x * 220.0, 0.0)) for x, t in enumerate(("Input", "Conv2d", "Dense", "Output"))]
+    for a, b in zip(ids, ids[1:]):
+        assert sim.drag_link(window, a, b)
+    for bid, x in zip(ids, (0.0, 1800.0, 3600.0, 3820.0)):  # spread out: the fix lands between conv and dense
+        window.editor.graph.move_block(bid, (x, 0.0))
+    view = window.view
+    view.centerOn(window.scene.blocks[ids[0]])
+    problem = next(p for p in window.editor.analysis.problems if p.fix)
+    assert window.editor.apply_fix(problem.fix)
+    new = window.scene.selected_block_ids()
+    assert len(new) == 1 and window.editor.graph.block(new[0]).type == "Flatten"
+    seen = view.mapToScene(view.viewport().rect()).boundingRect()
+    assert seen.contains(window.scene.blocks[new[0]].sceneBoundingRect())

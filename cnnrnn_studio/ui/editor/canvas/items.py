@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsItem, QStyleOptionG
 from ....blocks import REGISTRY
 from ....graph import Block
 from ...shell import theme
-from ..geometry import CARD_H, CARD_W, HEADER_H, PORT_R
+from ..geometry import CARD_H, CARD_W, HEADER_H, PORT_HIT_R, PORT_R
 from ..icons import paint_glyph
 
 SUMMARY_H = 24   # the key-parameters row under the header
@@ -52,6 +52,15 @@ class PortItem(QGraphicsEllipseItem):
         self._restyle()
         self.setToolTip("Drag to another block's input to link them" if is_output
                         else "Drag here from another block's output (or drag back to one)")
+
+    def boundingRect(self) -> QRectF:
+        return QRectF(-PORT_HIT_R, -PORT_HIT_R, 2 * PORT_HIT_R, 2 * PORT_HIT_R)
+
+    def shape(self) -> QPainterPath:
+        # a grab area wider than the drawn circle: at 78 % zoom a small port is a few pixels across
+        path = QPainterPath()
+        path.addEllipse(self.boundingRect())
+        return path
 
     def _restyle(self) -> None:
         t = theme.current()

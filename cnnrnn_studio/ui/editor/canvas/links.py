@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QPainter, QPainterPath, QPainterPathStroker, QPen, QPolygonF
-from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QGraphicsSimpleTextItem
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QGraphicsRectItem, QGraphicsTextItem
 
 from ...shell import theme
 from ..geometry import CARD_H, CARD_W, PORT_R
@@ -113,6 +113,10 @@ class LinkItem(QGraphicsPathItem):
             p.drawText(QRectF(end.x() - 22, end.y() - 18, 20, 14), Qt.AlignRight | Qt.AlignVCenter, str(self.port + 1))
 
 
+BUBBLE_PAD = 2.0
+BUBBLE_WIDTH = 280.0
+
+
 class PendingLink(QGraphicsPathItem):
     """The rubber link under the mouse while linking; green over a valid port, red with the
     reason when the link would be refused."""
@@ -120,18 +124,29 @@ class PendingLink(QGraphicsPathItem):
     def __init__(self) -> None:
         super().__init__()
         self.setZValue(10)
-        self.label = QGraphicsSimpleTextItem(self)
+        # the reason a link is refused, in a box of its own so it reads over the cards beneath
+        self.bubble = QGraphicsRectItem(self)
+        self.bubble.setZValue(11)
+        self.label = QGraphicsTextItem(self.bubble)
         self.label.setFont(font("body"))
-        self.label.setZValue(11)
         self.set_state(None, "")
 
     def set_state(self, ok: bool | None, reason: str) -> None:
         t = theme.current()
         color = QColor(t.link if ok is None else (t.ok if ok else t.error))
         self.setPen(QPen(color, 2.4, Qt.DashLine if ok is None else Qt.SolidLine, Qt.RoundCap))
-        self.label.setText(reason)
-        self.label.setBrush(QColor(t.error))
-        self.label.setVisible(bool(reason))
+        if reason != self.label.toPlainText():
+            self.label.setTextWidth(-1)
+            self.label.setPlainText(reason)
+            if self.label.boundingRect().width() > BUBBLE_WIDTH:  # a long reason wraps onto lines
+                self.label.setTextWidth(BUBBLE_WIDTH)
+        self.label.setDefaultTextColor(QColor(t.text))
+        r = self.label.boundingRect()
+        self.label.setPos(BUBBLE_PAD, BUBBLE_PAD)
+        self.bubble.setRect(QRectF(0, 0, r.width() + 2 * BUBBLE_PAD, r.height() + 2 * BUBBLE_PAD))
+        self.bubble.setBrush(QColor(t.base))
+        self.bubble.setPen(QPen(QColor(t.error), 1.2))
+        self.bubble.setVisible(bool(reason))
 
     def set_ends(self, a: QPointF, b: QPointF, output_first: bool) -> None:
         src, dst = (a, b) if output_first else (b, a)
@@ -139,7 +154,13 @@ class PendingLink(QGraphicsPathItem):
         dx = max(abs(dst.x() - src.x()) * 0.5, 30.0)
         path.cubicTo(QPointF(src.x() + dx, src.y()), QPointF(dst.x() - dx, dst.y()), dst)
         self.setPath(path)
-        self.label.setPos(b + QPointF(14, 10))
+        pos = b + QPointF(14, 10)
+        views = self.scene().views() if self.scene() is not None else []
+        if views:  # near the right edge of the view: the box goes left of the pointer, in sight
+            seen = views[0].mapToScene(views[0].viewport().rect()).boundingRect()
+            if pos.x() + self.bubble.rect().width() > seen.right():
+                pos.setX(max(seen.left(), b.x() - 14 - self.bubble.rect().width()))
+        self.bubble.setPos(pos)
 
     def paint(self, p: QPainter, option, widget=None) -> None:
         p.setRenderHint(QPainter.Antialiasing)
