@@ -67,7 +67,11 @@ class FunctionWorker(QObject):
         try:
             result = self._fn()
         except BaseException as e:  # noqa: BLE001 - every failure becomes a message, never a dead thread
-            if isinstance(e, Exception):
+            from ...errors import StudioError
+
+            if isinstance(e, StudioError):  # the person's input (a data mismatch...): a sentence, no traceback
+                log.info("background work refused: %s", e)
+            elif isinstance(e, Exception):  # a real bug: keep its traceback in the log
                 log.exception("background work failed")
             else:
                 log.error("background work interrupted: %r", e)
