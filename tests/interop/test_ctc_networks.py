@@ -95,3 +95,17 @@ def test_export_as_python_equals_the_studio_model(name, tmp_path):
         expected, got = studio(x), model(x)
     assert got.shape == expected.shape and got.dim() == 3
     assert torch.allclose(got, expected, atol=1e-6, rtol=0)
+
+
+def test_the_python_file_says_how_to_read_it_and_its_demo_reads(tmp_path):
+    import subprocess
+    import sys
+
+    make, _ = next(iter(NETWORKS.values()))
+    src = python_source(make())
+    assert "score 0 is the blank" in src
+    path = tmp_path / "reader.py"
+    path.write_text(src)
+    r = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "symbols read: [[" in r.stdout
