@@ -15,6 +15,8 @@ from cnnrnn_studio.interop.errors import OnnxImportError
 from cnnrnn_studio.interop.onnx import export_onnx
 from cnnrnn_studio.interop.onnx_import import import_onnx
 
+pytestmark = pytest.mark.filterwarnings("ignore:You are using the legacy TorchScript:DeprecationWarning")
+
 
 def _export(model: nn.Module, x: torch.Tensor, path, opset: int = 17) -> None:
     torch.onnx.export(model.eval(), (x,), str(path), dynamo=False, opset_version=opset,
@@ -86,20 +88,25 @@ def test_sequence_max_pool_with_ceil_mode(tmp_path):
     _check(model, x, tmp_path, {"Conv1d", "ReLU6", "MaxPool1d", "HardSwish"}, studio_x=x.transpose(1, 2))
 
 
-def test_clip_zero_six_in_old_opset_attributes(tmp_path):
-    """Opset 10 keeps Clip's range in attributes rather than inputs."""
+def _conv_then(act: onnx.NodeProto, opset: int, tmp_path):
+    """x -> Conv (stored weights) -> act -> Flatten, saved; act reads "c" and writes "r"."""
     w = (np.random.default_rng(0).standard_normal((4, 3, 3, 3)) * 2).astype(np.float32)
-    nodes = [helper.make_node("Conv", ["x", "w"], ["c"], name="conv"),
-             helper.make_node("Clip", ["c"], ["r"], name="clip", min=0.0, max=6.0),
+    nodes = [helper.make_node("Conv", ["x", "w"], ["c"], name="conv"), act,
              helper.make_node("Flatten", ["r"], ["y"], name="flat")]
-    graph = helper.make_graph(nodes, "old", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 3, 6, 6])],
+    graph = helper.make_graph(nodes, "handmade", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 3, 6, 6])],
                               [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 64])],
                               [numpy_helper.from_array(w, "w")])
-    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 10)])
+    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
     m.ir_version = 8
     onnx.checker.check_model(m, full_check=True)
-    path = tmp_path / "old.onnx"
+    path = tmp_path / "handmade.onnx"
     onnx.save(m, str(path))
+    return path, w
+
+
+def test_clip_zero_six_in_old_opset_attributes(tmp_path):
+    """Opset 10 keeps Clip's range in attributes rather than inputs."""
+    path, w = _conv_then(helper.make_node("Clip", ["c"], ["r"], name="clip", min=0.0, max=6.0), 10, tmp_path)
     project, state = import_onnx(path)
     assert "ReLU6" in {b.type for b in project.graph.blocks}
     x = torch.randn(2, 3, 6, 6)
@@ -120,3 +127,10 @@ def test_other_clip_ranges_are_refused_by_name(tmp_path, lo, hi, shown):
         import_onnx(path)
     msg = str(e.value)
     assert "Clip" in msg and shown in msg and "ReLU6" in msg, msg
+
+
+def test_other_hard_sigmoid_slopes_are_refused(tmp_path):
+    path, _ = _conv_then(helper.make_node("HardSigmoid", ["c"], ["r"], name="hsig", alpha=0.2, beta=0.5), 17, tmp_path)
+    with pytest.raises(OnnxImportError) as e:
+        import_onnx(path)
+    assert "'hsig'" in str(e.value) and "0.2 * x + 0.5" in str(e.value), str(e.value)
