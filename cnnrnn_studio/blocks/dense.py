@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .base import BlockSpec, Code, CodeIn, Param, ShapeError, TensorSpec
-from .glyphs import bell, curve, dot, gelu, line, polyline, rect, s_curve
+from .glyphs import bell, curve, dot, gelu, hard_swish, line, polyline, rect, s_curve
 from .onnx_weights import batchnorm_weights, layernorm_weights, linear_weights
 from .rules import P_BIAS, need_kind, num_text, numel, steps
 
@@ -236,6 +236,29 @@ BLOCKS = [
         help="A smooth variant of ReLU used in modern networks such as transformers.",
         params=(), infer=_not_tokens("GELU"), build=_act("GELU"), color="#fb8c00",
         code=_code_fn("F.gelu({a})"), glyph=(curve(gelu),), keeps_size=True,
+    ),
+    BlockSpec(
+        type="ReLU6", category="Activation", label="ReLU6",
+        help="Like ReLU, but values above 6 are cut to 6, so the output stays in 0..6 (min(max(x, 0), 6)). "
+             "Used in mobile networks such as MobileNet, where the bounded range survives low-precision arithmetic.",
+        params=(), infer=_not_tokens("ReLU6"), build=_act("ReLU6"), color="#fb8c00",
+        code=_code_fn("F.relu6({a})"), glyph=(polyline((0.1, 0.75), (0.38, 0.75), (0.62, 0.25), (0.9, 0.25)),),
+        keeps_size=True,
+    ),
+    BlockSpec(
+        type="HardSwish", category="Activation", label="Hard swish",
+        help="x * ReLU6(x + 3) / 6: a cheap, piecewise version of the smooth swish (SiLU) curve: zero below -3, "
+             "the input itself above 3, a small dip in between. Used in MobileNetV3.",
+        params=(), infer=_not_tokens("HardSwish"), build=_act("Hardswish"), color="#fb8c00",
+        code=_code_fn("F.hardswish({a})"), glyph=(curve(hard_swish),), keeps_size=True,
+    ),
+    BlockSpec(
+        type="HardSigmoid", category="Activation", label="Hard sigmoid",
+        help="ReLU6(x + 3) / 6: a straight-line stand-in for the sigmoid, 0 below -3, 1 above 3. "
+             "Cheaper than the sigmoid; used for the gates of MobileNetV3's squeeze-and-excitation blocks.",
+        params=(), infer=_not_tokens("HardSigmoid"), build=_act("Hardsigmoid"), color="#fb8c00",
+        code=_code_fn("F.hardsigmoid({a})"), glyph=(polyline((0.1, 0.8), (0.3, 0.8), (0.7, 0.2), (0.9, 0.2)),),
+        keeps_size=True,
     ),
     BlockSpec(
         type="Softmax", category="Activation", label="Softmax",

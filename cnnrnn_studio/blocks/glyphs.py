@@ -66,6 +66,11 @@ def gelu(u: float) -> float:
     return 0.72 - 0.5 * max(u, 0) ** 1.0 * (0.5 + 0.5 * math.tanh(3 * u)) - 0.04 * math.exp(-8 * (u + 0.3) ** 2)
 
 
+def hard_swish(u: float) -> float:
+    x = 4.5 * u  # -4.5..4.5, so the dip (-3..0) and the straight part both show
+    return 0.62 - 0.09 * x * min(max(x + 3, 0), 6) / 6
+
+
 def window_grid(small: float) -> tuple[Stroke, ...]:
     """Pooling: a 2x2 window and the one value it keeps."""
     return (rect(0.12, 0.12, 0.48, 0.48), line(0.36, 0.12, 0.36, 0.6), line(0.12, 0.36, 0.6, 0.36),

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from .base import BlockSpec, Code, CodeIn, ShapeError, TensorSpec
+from .base import BlockSpec, Code, CodeIn, Param, ShapeError, TensorSpec
 from .glyphs import window_grid
 from .rules import is_zero, need_kind, numel, prod, p_kernel, p_padding_int, p_stride, per_axis, size_text, window_out
 
-POOL_PARAMS = (p_kernel(2), p_stride(None, optional=True), p_padding_int(0))
+P_CEIL = Param("ceil_mode", "bool", False, "Round up",
+               "Round the output size up instead of down, so a last, partial window at the end is kept "
+               "(torch's ceil_mode; used by some imported networks).")
+POOL_PARAMS = (p_kernel(2), p_stride(None, optional=True), p_padding_int(0), P_CEIL)
 
 _WORD = {"Max": "largest", "Avg": "average", "Min": "smallest"}
 
@@ -21,7 +24,20 @@ def _geometry(p: dict, spatial: list[int | None], axes: tuple[str, ...]) -> list
             raise ShapeError(
                 f"Padding ({pad[i]}) can be at most half the kernel size ({k[i]}).", field="padding"
             )
-    return [window_out(spatial[i], k[i], s[i], pad[i], 1, axes[i], "pooling") for i in range(n)]
+    out = [window_out(spatial[i], k[i], s[i], pad[i], 1, axes[i], "pooling") for i in range(n)]
+    if p.get("ceil_mode"):
+        out = [_ceil_out(spatial[i], k[i], s[i], pad[i]) for i in range(n)]
+    return out
+
+
+def _ceil_out(size: int | None, k: int, s: int, pad: int) -> int | None:
+    """torch's ceil-mode length: round up, but the last window must start inside the input or the left padding."""
+    if size is None:
+        return None
+    out = -(-(size + 2 * pad - k) // s) + 1
+    if (out - 1) * s >= size + pad:
+        out -= 1
+    return out
 
 
 def _infer(n: int, name: str):
@@ -56,10 +72,10 @@ def _build(n: int, op: str):
         pad = tuple(per_axis(p["padding"], n, "padding"))
         if op == "Avg":
             cls = nn.AvgPool1d if n == 1 else nn.AvgPool2d
-            m = cls(k, s, pad, count_include_pad=True)
+            m = cls(k, s, pad, ceil_mode=bool(p["ceil_mode"]), count_include_pad=True)
         else:
             cls = nn.MaxPool1d if n == 1 else nn.MaxPool2d
-            m = cls(k, s, pad)
+            m = cls(k, s, pad, ceil_mode=bool(p["ceil_mode"]))
             if op == "Min":
                 m = Negate(m)
         if n == 1:
@@ -76,6 +92,8 @@ def _code_layer(n: int, op: str):
             args.append(f"stride={size_text(p['stride'], n)}")
         if not is_zero(p["padding"], n):
             args.append(f"padding={size_text(p['padding'], n)}")
+        if p.get("ceil_mode"):
+            args.append("ceil_mode=True")
         return f"nn.{'Avg' if op == 'Avg' else 'Max'}Pool{n}d({', '.join(args)})"
     return layer
 
@@ -87,7 +105,7 @@ def _code_min(c: CodeIn) -> Code:
 def _summary(p: dict) -> str:
     k = p["kernel_size"]
     k = "x".join(map(str, k)) if isinstance(k, list) else str(k)
-    return f"{k}" + (f", stride {p['stride']}" if p["stride"] is not None else "")
+    return f"{k}" + (f", stride {p['stride']}" if p["stride"] is not None else "") + (", round up" if p.get("ceil_mode") else "")
 
 
 BLOCKS = []

@@ -67,8 +67,6 @@ class _ConvOps(_ConverterBase):
         k = list(a["kernel_shape"])
         n = len(k)
         dims = self._spatial(node, x, n)
-        if a.get("ceil_mode", 0):
-            self.fail(node, "rounds the output size up (ceil_mode); the studio's pools round down.")
         if any(d != 1 for d in a.get("dilations", [1] * n)):
             self.fail(node, "uses dilation; the studio's pools do not.")
         if _to_str(a.get("auto_pad", "NOTSET")) not in ("NOTSET", "VALID"):
@@ -81,7 +79,7 @@ class _ConvOps(_ConverterBase):
         if len(node.output) > 1 and node.output[1] and self.uses.get(node.output[1]):
             self.fail(node, "returns the positions of its maxima; the studio's pool does not.")
         params = {"kernel_size": self._one(k), "stride": self._one(list(a.get("strides", [1] * n))),
-                  "padding": self._one(pads)}
+                  "padding": self._one(pads), "ceil_mode": bool(a.get("ceil_mode", 0))}
         if x.neg and any(pads):
             self.fail(node, "pads a negated input; a min pool's padding would differ.")
         if x.neg and op != "Max":

@@ -33,6 +33,35 @@ class _LayerOps(_ConverterBase):
     def _op_LeakyRelu(self, node: NodeProto, a: dict[str, Any]) -> None:
         self._unary(node, "LeakyReLU", {"negative_slope": float(a.get("alpha", 0.01))})
 
+    def _op_Clip(self, node: NodeProto, a: dict[str, Any]) -> None:
+        import numpy as np
+
+        # Opsets before 11 hold the range in attributes, later ones in (optional) inputs.
+        lo, hi = a.get("min"), a.get("max")
+        if self.opset >= 11:
+            lo = hi = None
+            if len(node.input) > 1 and node.input[1]:
+                lo = self.const(node.input[1], node, "a fixed lower bound")
+            if len(node.input) > 2 and node.input[2]:
+                hi = self.const(node.input[2], node, "a fixed upper bound")
+        lo = None if lo is None else float(np.asarray(lo).reshape(-1)[0])
+        hi = None if hi is None else float(np.asarray(hi).reshape(-1)[0])
+        if lo != 0.0 or hi != 6.0:
+            def show(v: float | None) -> str:
+                return "none" if v is None else f"{v:g}"
+            self.fail(node, f"clips values to the range {show(lo)}..{show(hi)}; only the range 0..6 (ReLU6) has a block.")
+        self._unary(node, "ReLU6")
+
+    def _op_HardSwish(self, node: NodeProto, a: dict[str, Any]) -> None:
+        self._unary(node, "HardSwish")
+
+    def _op_HardSigmoid(self, node: NodeProto, a: dict[str, Any]) -> None:
+        alpha, beta = float(a.get("alpha", 0.2)), float(a.get("beta", 0.5))
+        if abs(alpha - 1 / 6) > 1e-6 or abs(beta - 0.5) > 1e-6:
+            self.fail(node, f"computes max(0, min(1, {alpha:g} * x + {beta:g})); only torch's hard sigmoid "
+                            "(x / 6 + 0.5) has a block.")
+        self._unary(node, "HardSigmoid")
+
     def _op_Dropout(self, node: NodeProto, a: dict[str, Any]) -> None:
         ratio = float(a.get("ratio", 0.5))
         if len(node.input) > 1 and node.input[1]:
@@ -131,6 +160,9 @@ OPS: dict[str, Callable[..., None]] = {
     "Tanh": _LayerOps._op_Tanh,
     "Sigmoid": _LayerOps._op_Sigmoid,
     "LeakyRelu": _LayerOps._op_LeakyRelu,
+    "Clip": _LayerOps._op_Clip,
+    "HardSwish": _LayerOps._op_HardSwish,
+    "HardSigmoid": _LayerOps._op_HardSigmoid,
     "Dropout": _LayerOps._op_Dropout,
     "Softmax": _LayerOps._op_Softmax,
     "Add": _LayerOps._op_Add,
