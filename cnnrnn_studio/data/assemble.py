@@ -6,6 +6,7 @@ all formats.
 
 from __future__ import annotations
 
+import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -54,6 +55,16 @@ def tidy_label(text: str) -> str:
     if value is not None and np.isfinite(value) and value.is_integer():
         return str(int(value))
     return text
+
+
+def label_control_problem(label: str) -> str | None:
+    """Why a class label cannot be used, if it holds a control character (NUL, a stray carriage
+    return...): it would make a class of its own that looks like another. None when it is fine."""
+    control = next((ch for ch in label if unicodedata.category(ch) == "Cc"), None)
+    if control is None:
+        return None
+    return (f"the label {label!r} holds the control character {control!r} (U+{ord(control):04X}), which would "
+            "make a class of its own that looks like another; remove it from the file")
 
 
 def sorted_class_names(names: Sequence[str]) -> list[str]:

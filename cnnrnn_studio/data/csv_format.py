@@ -15,7 +15,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from .assemble import Pool, assemble, count_phrase, encode_classes, make_split, tidy_label
+from .assemble import Pool, assemble, count_phrase, encode_classes, label_control_problem, make_split, tidy_label
 from .dataset import Dataset
 from .errors import DataError, fail
 from .files import read_text, require_file
@@ -267,12 +266,9 @@ def _label_cells(table: Table, j: int) -> list[str]:
         if cell == "":
             fail("the label is empty", table.path, table.lines[r], j + 1)
         label = tidy_label(cell)
-        control = next((ch for ch in label if unicodedata.category(ch) == "Cc"), None)
-        if control is not None:
-            # An invisible byte (NUL, a stray carriage return...) would make a class of its own.
-            fail(f"the label {label!r} holds the control character {control!r} (U+{ord(control):04X}), which would "
-                 "make a class of its own that looks like another; remove it from the file",
-                 table.path, table.lines[r], j + 1)
+        problem = label_control_problem(label)
+        if problem is not None:
+            fail(problem, table.path, table.lines[r], j + 1)
         labels.append(label)
     return labels
 

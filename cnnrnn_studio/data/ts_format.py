@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .assemble import Pool, assemble, count_phrase
+from .assemble import Pool, assemble, count_phrase, label_control_problem
 from .dataset import Dataset
 from .errors import fail
 from .files import read_text, require_file
@@ -173,6 +173,9 @@ def parse_ts(text: str, path: Path) -> TsData:
             fail(f"header '{line.split()[0]}' after '@data'; headers must come before '@data'", path, lineno)
         pieces = line.split(":")
         label = pieces[-1].strip()
+        problem = label_control_problem(label)
+        if problem is not None:
+            fail(problem, path, lineno)
         dims = pieces[:-1]
         if "dimensions" not in h:
             if h.get("univariate"):

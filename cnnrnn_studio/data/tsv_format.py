@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .assemble import Pool, tidy_label
+from .assemble import Pool, label_control_problem, tidy_label
 from .dataset import Dataset
 from .errors import fail
 from .files import read_text, require_file
@@ -32,6 +32,9 @@ def parse_ucr_tsv(text: str, path: Path) -> tuple[list[np.ndarray], list[str], l
         label = tidy_label(fields[0])
         if label == "":
             fail("the class label (first column) is empty", path, lineno, 1)
+        problem = label_control_problem(label)
+        if problem is not None:
+            fail(problem, path, lineno, 1)
         if len(fields) < 2:
             fail("no values after the label; each line needs a label, then the series", path, lineno)
         tokens = [f.strip() for f in fields[1:]]

@@ -96,3 +96,9 @@ def test_unknown_option(write, refuses):
     path = write("ok.ts", "@univariate true\n@classLabel true a b\n@data\n1,2:a\n2,1:b\n")
     with refuses("'resample'", "resample_to"):
         _load(path, resample=5)
+
+
+def test_a_control_character_in_a_label_names_the_line(write, refuses):
+    path = write("nul.ts", "@univariate true\n@classLabel true a b\n@data\n1,2,3:a\n1,2,3:a\x07\n")
+    with refuses(r"nul\.ts line 5", "control character"):
+        _load(path)

@@ -62,3 +62,10 @@ def test_non_number_in_tsv(write, refuses):
     path = write("word.tsv", _tsv(rows))
     with refuses(r"word\.tsv line 4, column 3: 'abc' is not a number"):
         load_dataset({"kind": "file", "format": "tsv", "train": str(path)})
+
+
+def test_a_control_character_in_a_label_names_the_line(write, refuses):
+    rows = ROWS[:3] + [["1\x00", 0.1, 0.2, 0.3, 0.4]]
+    path = write("nul.tsv", _tsv(rows))
+    with refuses(r"nul\.tsv line 4, column 1", "control character"):
+        load_dataset({"kind": "file", "format": "tsv", "train": str(path)})

@@ -252,3 +252,16 @@ def test_a_fifo_as_weights_is_refused_without_blocking(tmp_path, capsys):
     assert main(["export", str(project), "--onnx", str(tmp_path / "m.onnx"), "--weights",
                  str(tmp_path / "w.safetensors")]) == 1
     assert "FIFO" in capsys.readouterr().err and not (tmp_path / "m.onnx").exists()
+
+
+@pytest.mark.parametrize("special", ["fifo", "device"])
+def test_import_onnx_names_a_fifo_or_device_for_what_it_is(tmp_path, capsys, special):
+    if special == "fifo":
+        source = tmp_path / "model.onnx"
+        os.mkfifo(source)
+    else:
+        source = "/dev/zero"
+    assert main(["import-onnx", str(source), "-o", str(tmp_path / "p.json")]) == 1
+    err = capsys.readouterr().err
+    assert ("FIFO" if special == "fifo" else "device") in err and "empty" not in err
+    assert not (tmp_path / "p.json").exists()

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ...files import special_file_kind
 from ..errors import OnnxImportError
 
 if TYPE_CHECKING:
@@ -33,6 +34,9 @@ def read_model(path: str | os.PathLike) -> ModelProto:
         raise OnnxImportError("the file does not exist.", where=str(p))
     if p.is_dir():
         raise OnnxImportError("this is a folder, not an .onnx file.", where=str(p))
+    special = special_file_kind(p)
+    if special is not None:  # a device reads without end, a FIFO blocks: only regular files are models
+        raise OnnxImportError(f"this is {special}, not an .onnx file, so it is not read.", where=str(p))
     try:
         size = p.stat().st_size
     except OSError as e:
