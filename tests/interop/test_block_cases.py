@@ -5,35 +5,20 @@ block is covered by its declaration plus its case."""
 
 from __future__ import annotations
 
-import importlib.util
 
 import torch
-from safetensors.torch import save_file
 
-from cnnrnn_studio.compile.codegen import python_source
 from cnnrnn_studio.interop.onnx import export_onnx
 from cnnrnn_studio.interop.onnx_import import import_onnx
 
-
-def _load(path, name: str):
-    spec = importlib.util.spec_from_file_location(name, path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+from .generated import generated_model
 
 
 def test_generated_code_matches_studio_model(case_index, nets, tmp_path):
     index = case_index
     project = nets.case_project(index)
     studio = nets.randomise(project.build_model(), seed=1)
-    weights = tmp_path / "w.safetensors"
-    save_file({k: v.contiguous() for k, v in studio.state_dict().items()}, str(weights))
-    path = tmp_path / f"case_{index}.py"
-    path.write_text(python_source(project))
-    mod = _load(path, f"case_{index}")
-    cls = next(v for v in vars(mod).values()
-               if isinstance(v, type) and issubclass(v, torch.nn.Module) and v.__module__ == mod.__name__)
-    model = mod.load_weights(cls(), str(weights)).eval()
+    _, model = generated_model(project, studio, tmp_path, f"case_{index}")
     x = nets.sample_input(project, batch=3, length=9, seed=2)
     with torch.no_grad():
         expected, got = studio(x), model(x)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import importlib.util
 import runpy
 import sys
 
@@ -17,30 +16,13 @@ from cnnrnn_studio.errors import ValidationError
 from cnnrnn_studio.graph import Graph
 from cnnrnn_studio.project import load_template
 
-
-def _load_module(path, name: str):
-    spec = importlib.util.spec_from_file_location(name, path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-def _network_class(mod) -> type:
-    classes = [v for v in vars(mod).values()
-               if isinstance(v, type) and issubclass(v, torch.nn.Module) and v.__module__ == mod.__name__]
-    assert len(classes) == 1
-    return classes[0]
+from .generated import generated_model, load_module, network_class
 
 
 def test_generated_module_matches_studio_model(network_name, nets, tmp_path):
     project = nets.network(network_name)
     studio = nets.randomise(project.build_model(), seed=1)
-    weights = tmp_path / "weights.safetensors"
-    save_file({k: v.contiguous() for k, v in studio.state_dict().items()}, str(weights))
-    path = tmp_path / f"gen_{network_name}.py"
-    path.write_text(python_source(project))
-    mod = _load_module(path, f"gen_{network_name}")
-    model = mod.load_weights(_network_class(mod)(), str(weights)).eval()
+    mod, model = generated_model(project, studio, tmp_path, f"gen_{network_name}")
     for batch, length in ((2, 9), (3, 14)):
         x = nets.sample_input(project, batch=batch, length=length, seed=batch)
         with torch.no_grad():
@@ -115,8 +97,8 @@ def test_names_that_clash_with_python_are_renamed(tmp_path):
     studio = build_model(g).eval()
     path = tmp_path / "clash.py"
     path.write_text(python_source(g, name="clash"))
-    mod = _load_module(path, "clash_gen")
-    model = _network_class(mod)()
+    mod = load_module(path, "clash_gen")
+    model = network_class(mod)()
     weights = tmp_path / "w.safetensors"
     save_file({k: v.contiguous() for k, v in studio.state_dict().items()}, str(weights))
     mod.load_weights(model, str(weights))
@@ -138,7 +120,7 @@ def test_layer_names_never_shadow_torch_methods(tmp_path):
     assert "self.eval_ = nn.Linear(4, 4)" in src and "self.to_ = nn.Linear(4, 2)" in src
     path = tmp_path / "shadow.py"
     path.write_text(src)
-    model = _network_class(_load_module(path, "shadow_gen"))()
+    model = network_class(load_module(path, "shadow_gen"))()
     assert model.eval() is model  # still torch's method
     assert model(torch.randn(2, 4)).shape == (2, 2)
 
@@ -194,10 +176,10 @@ def test_a_flat_value_read_by_two_branches(tmp_path):
     studio = build_model(g).eval()
     path = tmp_path / "flat.py"
     path.write_text(python_source(g, name="flat"))
-    mod = _load_module(path, "flat_gen")
+    mod = load_module(path, "flat_gen")
     weights = tmp_path / "w.safetensors"
     save_file({k: v.contiguous() for k, v in studio.state_dict().items()}, str(weights))
-    model = mod.load_weights(_network_class(mod)(), str(weights)).eval()
+    model = mod.load_weights(network_class(mod)(), str(weights)).eval()
     x = torch.randn(3, 5)
     with torch.no_grad():
         assert torch.allclose(model(x), studio(x), atol=1e-6)

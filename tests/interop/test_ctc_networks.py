@@ -5,18 +5,18 @@ and time axes), says in its metadata that score 0 is the blank and how to read g
 
 from __future__ import annotations
 
-import importlib.util
 import json
 
 import numpy as np
 import onnx
 import pytest
 import torch
-from safetensors.torch import save_file
 
 from cnnrnn_studio.compile.codegen import python_source
 from cnnrnn_studio.interop.onnx import cpu_session, export_onnx
 from cnnrnn_studio.train.ctc import as_lists, greedy_decode
+
+from .generated import generated_model
 
 from .test_per_step_networks import _input, _project, _randomised
 
@@ -79,17 +79,8 @@ def test_export_as_python_equals_the_studio_model(name, tmp_path):
     make, _ = NETWORKS[name]
     project = make()
     studio = _randomised(project)
-    weights = tmp_path / "w.safetensors"
-    save_file({k: v.contiguous() for k, v in studio.state_dict().items()}, str(weights))
-    path = tmp_path / "net.py"
-    path.write_text(python_source(project))
-    spec = importlib.util.spec_from_file_location(f"ctc_{name}", path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+    mod, model = generated_model(project, studio, tmp_path, f"ctc_{name}")
     assert mod.TASK == "ctc"
-    cls = next(v for v in vars(mod).values()
-               if isinstance(v, type) and issubclass(v, torch.nn.Module) and v.__module__ == mod.__name__)
-    model = mod.load_weights(cls(), str(weights)).eval()
     x = _input(project, 2, 8, seed=5)
     with torch.no_grad():
         expected, got = studio(x), model(x)

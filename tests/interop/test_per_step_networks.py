@@ -7,18 +7,17 @@ computes what the studio model computes.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 
 import numpy as np
 import pytest
 import torch
-from safetensors.torch import save_file
 
 from cnnrnn_studio.cli import main
-from cnnrnn_studio.compile.codegen import python_source
 from cnnrnn_studio.interop.onnx import cpu_session, export_onnx
 from cnnrnn_studio.project import Project
+
+from .generated import generated_model
 
 
 def _project(blocks: list[tuple[str, str, dict]]) -> Project:
@@ -129,16 +128,7 @@ def test_export_as_python_equals_the_studio_model(name, tmp_path):
     make, shape = NETWORKS[name]
     project = make()
     studio = _randomised(project)
-    weights = tmp_path / "w.safetensors"
-    save_file({k: v.contiguous() for k, v in studio.state_dict().items()}, str(weights))
-    path = tmp_path / "net.py"
-    path.write_text(python_source(project))
-    spec = importlib.util.spec_from_file_location(f"net_{name}", path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    cls = next(v for v in vars(mod).values()
-               if isinstance(v, type) and issubclass(v, torch.nn.Module) and v.__module__ == mod.__name__)
-    model = mod.load_weights(cls(), str(weights)).eval()
+    _, model = generated_model(project, studio, tmp_path, f"net_{name}")
     x = _input(project, 2, 8, seed=5)
     with torch.no_grad():
         expected, got = studio(x), model(x)
