@@ -10,6 +10,7 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 from .errors import ExportError, OnnxImportError
 
@@ -100,20 +101,21 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.onnx:
         from .onnx import export_onnx
 
-        report = export_onnx(project, args.onnx, weights=args.weights, probabilities=args.probabilities,
-                             force=args.force)
-        print(report.summary())
-        for w in report.warnings:
-            print(f"Warning: {w}")
+        _print_report(export_onnx(project, args.onnx, weights=args.weights, probabilities=args.probabilities,
+                                  force=args.force))
     if args.torchrun_script:
         from .torchrun import export_torchrun_script
 
-        report = export_torchrun_script(project, args.torchrun_script, weights=args.weights, force=args.force,
-                                        allow_outside_data=args.allow_outside_data)
-        print(report.summary())
-        for w in report.warnings:
-            print(f"Warning: {w}")
+        _print_report(export_torchrun_script(project, args.torchrun_script, weights=args.weights, force=args.force,
+                                             allow_outside_data=args.allow_outside_data))
     return 0
+
+
+def _print_report(report: Any) -> None:
+    """An export's one-line summary, then each of its warnings."""
+    print(report.summary())
+    for w in report.warnings:
+        print(f"Warning: {w}")
 
 
 def cmd_import_onnx(args: argparse.Namespace) -> int:
