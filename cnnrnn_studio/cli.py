@@ -38,8 +38,9 @@ def cmd_check(args: argparse.Namespace) -> int:
         out = {
             "valid": a.ok and not data_problems,
             "blocks": [{"id": r["id"], "type": r["type"], "output_shape": r["output_shape"],
-                        "params": r["params"], "macs": r["macs"]} for r in rows],
-            "total_params": a.total_params, "total_macs": a.total_macs,
+                        "params": r["params"], "macs": r["macs"], "frozen": r["frozen"]} for r in rows],
+            "total_params": a.total_params, "trainable_params": a.trainable_params,
+            "frozen_params": a.frozen_params, "total_macs": a.total_macs,
             "problems": [pr.to_dict() for pr in problems] + [
                 {"block": None, "message": m, "code": "dataset", "field": None, "fix": None, "severity": "error"}
                 for m in data_problems],
@@ -49,7 +50,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         table = [("block", "type", "output shape", "params", "mult-adds")]
         for r in rows:
             shape = "?" if r["output_shape"] is None else format_shape(r["output_shape"])
-            table.append((r["id"], r["type"], shape, _fmt_int(r["params"]), _fmt_int(r["macs"])))
+            table.append((r["id"], r["type"] + (" (frozen)" if r["frozen"] else ""), shape, _fmt_int(r["params"]),
+                          _fmt_int(r["macs"])))
         table.append(("total", "", "", _fmt_int(a.total_params), _fmt_int(a.total_macs)))
         widths = [max(len(row[i]) for row in table) for i in range(5)]
         for i, row in enumerate(table):
@@ -64,6 +66,10 @@ def cmd_check(args: argparse.Namespace) -> int:
         if a.ok and not data_problems:
             print(f"The network is valid: {_fmt_int(a.total_params)} parameters, "
                   f"{_fmt_int(a.total_macs)} multiply-adds {a.macs_per}.")
+        if a.frozen:
+            print(f"Trainable parameters: {_fmt_int(a.trainable_params)}; frozen: {_fmt_int(a.frozen_params)} "
+                  f"(in {len(a.frozen)} frozen block{'s' if len(a.frozen) != 1 else ''}, kept as they are "
+                  "while training).")
     return 0 if a.ok and not data_problems else EXIT_INVALID
 
 

@@ -19,7 +19,11 @@ from .names import module_name
 
 
 class StudioModel(nn.Module):
-    """forward(x: [batch, *input shape]) -> the Output block's input, e.g. logits [batch, classes]."""
+    """forward(x: [batch, *input shape]) -> the Output block's input, e.g. logits [batch, classes].
+
+    Frozen blocks ("Train this block" off) have requires_grad False and stay in eval mode when the
+    model trains, so their weights and their BatchNorm statistics do not change.
+    """
 
     def __init__(self, graph: Graph, analysis: Analysis):
         super().__init__()
@@ -39,6 +43,7 @@ class StudioModel(nn.Module):
         slot: dict[str, int] = {analysis.input_id: 0}
         plan: list[tuple[str, tuple[int, ...]]] = []
         names: dict[str, str] = {}
+        frozen: list[str] = []
         for bid in analysis.order:
             if bid not in needed:
                 continue
@@ -49,13 +54,27 @@ class StudioModel(nn.Module):
                 name += "_"
             self.blocks[name] = mod
             names[bid] = name
+            if graph.block(bid).frozen:
+                mod.requires_grad_(False)
+                frozen.append(name)
             plan.append((name, tuple(slot[p] for p in graph.inputs_of(bid))))
             slot[bid] = len(slot)
         self.block_names = names  # block id -> submodule name
+        self.frozen_blocks = tuple(frozen)  # submodule names of the frozen blocks
         self._plan = plan
         out_preds = graph.inputs_of(analysis.output_id)
         self._result_slot = slot[out_preds[0]]
         self._steps = [(self.blocks[n], ins) for n, ins in plan]
+
+    def train(self, mode: bool = True) -> "StudioModel":
+        super().train(mode)
+        for name in self.frozen_blocks:  # BatchNorm keeps its statistics, Dropout stays off
+            self.blocks[name].eval()
+        return self
+
+    def trainable_parameters(self) -> list[nn.Parameter]:
+        """The weights training updates (those of frozen blocks are left out)."""
+        return [p for p in self.parameters() if p.requires_grad]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         vals = [x]

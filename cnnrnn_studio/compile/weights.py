@@ -135,3 +135,81 @@ def save_weights(model_or_state, path: str | os.PathLike, metadata: dict[str, st
     """Save a model's state dict (or a state dict) as safetensors, atomically. Returns the path."""
     state = model_or_state if isinstance(model_or_state, dict) else model_or_state.state_dict()
     return atomic_write_bytes(path, state_bytes(state, metadata), WeightsError)
+
+
+class StartWeights:
+    """What `load_start_weights` did: the file, the blocks that start fresh (a new head the file has
+    no weights for) and the file's blocks the network no longer has (a replaced head)."""
+
+    def __init__(self, path: Path, fresh: list[str], unused: list[str]) -> None:
+        self.path, self.fresh, self.unused = path, fresh, unused
+
+    def notes(self) -> list[str]:
+        out = []
+        if self.fresh:
+            out.append(f"{', '.join(self.fresh)}: not in {self.path.name}, so {'they start' if len(self.fresh) > 1 else 'it starts'} "
+                       "from fresh weights (a new head).")
+        if self.unused:
+            out.append(f"{', '.join(self.unused)}: in {self.path.name}, but the network has no such block any more "
+                       "(a replaced head); not used.")
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"file": str(self.path), "fresh_blocks": self.fresh, "unused_blocks": self.unused}
+
+
+def _block_of(key: str, names: dict[str, str]) -> str:
+    """'blocks.conv1.weight' -> the block id conv1 (names: submodule name -> block id)."""
+    parts = key.split(".")
+    if len(parts) > 1 and parts[0] == "blocks":
+        return names.get(parts[1], parts[1])
+    return parts[0]
+
+
+def load_start_weights(model, path_or_run_dir: str | os.PathLike) -> StartWeights:
+    """Training's starting weights: load a .safetensors file (or a run folder's) into `model`.
+
+    Every name and shape is checked as by `load_weights`, with one allowance for fine-tuning: when
+    some blocks are frozen, a trainable block the file has no weights for starts fresh (the new head)
+    and the file's weights of blocks the network no longer has are left out (the replaced head); both
+    are reported. Weights missing for a frozen block, a shape that differs, or (with nothing frozen)
+    anything missing or extra are a WeightsError listing every problem with its block; the model is
+    then left untouched.
+    """
+    import torch
+
+    p = resolve_weights_path(path_or_run_dir)
+    state = read_weights(p)
+    model_state = model.state_dict()
+    state = _normalise_keys(list(model_state), state)
+    names = {name: bid for bid, name in getattr(model, "block_names", {}).items()}
+    frozen = set(getattr(model, "frozen_blocks", ()))
+    fresh: set[str] = set()
+    unused: set[str] = set()
+    if frozen:
+        file_blocks = {_block_of(k, names) for k in state}
+        for key in model_state:
+            name = key.split(".")[1] if key.startswith("blocks.") else None
+            bid = _block_of(key, names)
+            if key not in state and name not in frozen and bid not in file_blocks:
+                fresh.add(bid)
+        model_blocks = {_block_of(k, names) for k in model_state}
+        unused = {_block_of(k, names) for k in state if _block_of(k, names) not in model_blocks}
+    checked_model = {k: v for k, v in model_state.items() if _block_of(k, names) not in fresh}
+    checked_file = {k: v for k, v in state.items() if _block_of(k, names) not in unused}
+    problems = weight_mismatches(checked_model, checked_file)
+    if not problems and not checked_file:
+        problems = ["no weight in the file belongs to a block of this network"]
+    if problems:
+        n = len(problems)
+        raise WeightsError(
+            f"these starting weights do not fit this network ({n} problem{'s' if n != 1 else ''}); they were made "
+            "for a different network, or the network changed since:\n  - " + "\n  - ".join(problems),
+            where=str(p), mismatches=problems)
+    for key, value in checked_file.items():
+        if value.is_floating_point() and not torch.isfinite(value).all():
+            raise WeightsError(f"{_shown(key)} holds NaN or infinite values; the training that made it diverged.",
+                               where=str(p))
+    with torch.no_grad():
+        model.load_state_dict(checked_file, strict=False)
+    return StartWeights(p, sorted(fresh), sorted(unused))

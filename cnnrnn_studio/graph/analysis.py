@@ -61,6 +61,7 @@ class Analysis:
     input_id: str | None = None
     output_id: str | None = None
     memory: MemoryEstimate | None = None  # training memory of the valid blocks (graph/memory.py)
+    frozen: set[str] = field(default_factory=set)  # blocks whose "Train this block" is off
 
     @property
     def errors(self) -> list[Problem]:
@@ -77,6 +78,15 @@ class Analysis:
     @property
     def total_params(self) -> int:
         return sum(self.param_counts.values())
+
+    @property
+    def frozen_params(self) -> int:
+        """Parameters of frozen blocks: kept as they are while training."""
+        return sum(n for bid, n in self.param_counts.items() if bid in self.frozen)
+
+    @property
+    def trainable_params(self) -> int:
+        return self.total_params - self.frozen_params
 
     @property
     def total_macs(self) -> int:
@@ -116,6 +126,7 @@ def analyze(graph: Graph, batch_size: int | None = None, memory_limit: int | Non
     broken: set[str] = set()  # blocks whose output cannot be known
 
     # 1. Types and parameters
+    a.frozen = graph.frozen_ids()
     for b in graph.blocks:
         spec = REGISTRY.get(b.type)
         if spec is None:
@@ -247,6 +258,6 @@ def summary_rows(graph: Graph, a: Analysis) -> list[dict[str, Any]]:
             "id": bid, "type": graph.block(bid).type,
             "output_shape": spec.to_json() if spec is not None else None,
             "params": a.param_counts.get(bid, 0), "macs": a.macs.get(bid, 0),
-            "ok": bid not in wrong,
+            "ok": bid not in wrong, "frozen": bid in a.frozen,
         })
     return rows

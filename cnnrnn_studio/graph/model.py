@@ -30,9 +30,12 @@ class Block:
     type: str
     params: dict = field(default_factory=dict)  # as the person set them; defaults fill the rest
     position: tuple[float, float] | None = None
+    frozen: bool = False  # "Train this block" off: its weights (and BatchNorm statistics) stay as they are
 
     def to_dict(self) -> dict:
         d: dict[str, Any] = {"id": self.id, "type": self.type, "params": copy.deepcopy(self.params)}
+        if self.frozen:  # written only when set: a trainable block's entry stays as it always was
+            d["frozen"] = True
         if self.position is not None:
             d["position"] = [round(float(self.position[0]), 2), round(float(self.position[1]), 2)]
         return d
@@ -53,7 +56,7 @@ class Link:
 
 class Graph:
     """Blocks and links. Events: block_added, block_removed, link_added, link_removed,
-    params_changed, block_moved, block_renamed, cleared."""
+    params_changed, block_moved, block_renamed, frozen_changed, cleared."""
 
     def __init__(self) -> None:
         self._g = nx.DiGraph()
@@ -133,7 +136,7 @@ class Graph:
 
     # --- editing (one method per change; the undo commands call these) ----------------
     def add_block(self, type_id: str, params: dict | None = None, block_id: str | None = None,
-                  position: tuple[float, float] | None = None) -> Block:
+                  position: tuple[float, float] | None = None, frozen: bool = False) -> Block:
         block_id = block_id or self.new_id(type_id)
         if block_id in self._g:
             raise GraphEditError(f"There is already a block called '{block_id}'.", block_id=block_id)
@@ -142,7 +145,8 @@ class Graph:
                 f"'{block_id}' cannot be a block name: use letters, digits, '_' or '-', starting with a letter.",
                 block_id=block_id,
             )
-        b = Block(block_id, type_id, dict(params or {}), tuple(position) if position is not None else None)
+        b = Block(block_id, type_id, dict(params or {}), tuple(position) if position is not None else None,
+                  bool(frozen))
         self._g.add_node(block_id, block=b)
         self._emit("block_added", block=b)
         return b
@@ -205,6 +209,17 @@ class Graph:
         self._emit("block_moved", block=b, old=old)
         return old
 
+    def set_frozen(self, block_id: str, frozen: bool) -> bool:
+        """Switch a block's training off (frozen) or on; returns the old state (for undo)."""
+        b = self.block(block_id)
+        old = b.frozen
+        b.frozen = bool(frozen)
+        self._emit("frozen_changed", block=b, old=old)
+        return old
+
+    def frozen_ids(self) -> set[str]:
+        return {b.id for b in self.blocks if b.frozen}
+
     def rename_block(self, old_id: str, new_id: str) -> None:
         if new_id == old_id:
             return
@@ -228,7 +243,7 @@ class Graph:
     def copy(self) -> "Graph":
         g = Graph()
         for b in self.blocks:
-            g._g.add_node(b.id, block=Block(b.id, b.type, copy.deepcopy(b.params), b.position))
+            g._g.add_node(b.id, block=Block(b.id, b.type, copy.deepcopy(b.params), b.position, b.frozen))
         for l in self.links:
             g._g.add_edge(l.src, l.dst, port=l.port)
         return g

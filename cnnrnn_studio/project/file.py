@@ -154,8 +154,11 @@ class Project:
             if pos is not None and not (isinstance(pos, (list, tuple)) and len(pos) == 2
                                         and all(isinstance(v, (int, float)) for v in pos)):
                 raise ProjectError(f"block '{bid}': 'position' must be [x, y].", where=where)
+            frozen = b.get("frozen", False)
+            if not isinstance(frozen, bool):
+                raise ProjectError(f"block '{bid}': 'frozen' must be true or false (found {frozen!r}).", where=where)
             try:
-                graph.add_block(btype, params, bid, tuple(pos) if pos is not None else None)
+                graph.add_block(btype, params, bid, tuple(pos) if pos is not None else None, frozen)
             except GraphEditError as e:
                 raise ProjectError(e.message, where=where) from None
         links = d.get("links", [])

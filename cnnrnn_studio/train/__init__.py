@@ -32,7 +32,8 @@ if TYPE_CHECKING:
 
 def train(project: Project | str | os.PathLike, *, epochs: int | None = None, device: str | None = None,
           out: str | os.PathLike | None = None, listener: Listener | Iterable[Listener] | None = None,
-          control: TrainControl | None = None, dataset: Dataset | None = None, **overrides: Any) -> Run:
+          control: TrainControl | None = None, dataset: Dataset | None = None,
+          init_weights: str | os.PathLike | None = None, **overrides: Any) -> Run:
     """Train a project and return its Run (folder, metrics, model in eval mode, summary, evaluation).
 
     ``project``: a Project or the path of a project file. ``epochs``, ``device`` and ``overrides``
@@ -40,7 +41,9 @@ def train(project: Project | str | os.PathLike, *, epochs: int | None = None, de
     ``training`` section. ``out``: the run folder (default <project folder>/runs/<name>-<time>).
     ``listener``: a callable (or a list of them) receiving the events of cnnrnn_studio.train.events.
     ``control``: a TrainControl to stop / pause / resume from another thread. ``dataset``: an
-    already loaded Dataset to use instead of loading the project's.
+    already loaded Dataset to use instead of loading the project's. ``init_weights``: start from
+    these weights (a .safetensors file or a run folder) instead of fresh ones; they are checked
+    against the network, every mismatch named.
 
     A problem raises a StudioError (after a Failed event when there is a listener).
     """
@@ -56,7 +59,8 @@ def train(project: Project | str | os.PathLike, *, epochs: int | None = None, de
         # Even a run that cannot start tells its listener, so a GUI never waits forever.
         _Emitter(listener).quietly(Failed(message=str(e), epoch=None, run_dir=None))
         raise
-    return Trainer(project, config, dataset=dataset, out=out, listener=listener, control=control).run()
+    return Trainer(project, config, dataset=dataset, out=out, listener=listener, control=control,
+                   init_weights=init_weights).run()
 
 
 def dataset_fit_problems(project: Project) -> list[str]:

@@ -38,6 +38,9 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     t.add_argument("--batch-size", type=int, metavar="N", dest="batch_size", help="samples per batch")
     t.add_argument("--lr", type=float, metavar="X", help="learning rate")
     t.add_argument("--seed", type=int, metavar="N", help="random seed (same seed, same result on CPU)")
+    t.add_argument("--weights", metavar="FILE_OR_RUN_DIR",
+                   help="start from these weights instead of fresh ones: a .safetensors file (such as the one "
+                        "import-onnx writes beside the project) or a run folder; checked against the network")
     t.set_defaults(func=cmd_train)
 
     e = subparsers.add_parser("evaluate", help="score a saved run on its dataset's test split")
@@ -193,13 +196,20 @@ def cmd_train(args: argparse.Namespace) -> int:
     from .engine import TrainingFailed
 
     project = _load(args.project)
+    if args.weights:  # a missing, unreadable or unfitting file is reported before any run folder is made
+        from ..compile.weights import load_start_weights
+
+        start = load_start_weights(project.build_model(), args.weights)
+        for note in start.notes():
+            print(f"Note: {note}", file=sys.stderr if args.json else sys.stdout, flush=True)
     control = TrainControl()
     listener = _JsonPrinter() if args.json else _HumanPrinter()
     caught: list[int] = []
     old = _install_stop_handlers(control, caught)
     try:
         run = train(project, epochs=args.epochs, device=args.device, out=args.out, listener=listener,
-                    control=control, batch_size=args.batch_size, learning_rate=args.lr, seed=args.seed)
+                    control=control, batch_size=args.batch_size, learning_rate=args.lr, seed=args.seed,
+                    init_weights=args.weights)
     except TrainingFailed as e:
         if e.run_dir is not None:
             print(f"The run folder keeps what was done: {e.run_dir}", file=sys.stderr)

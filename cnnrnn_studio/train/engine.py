@@ -249,8 +249,9 @@ class Trainer:
 
     def __init__(self, project: Project, config: TrainConfig, *, dataset: Dataset | None = None,
                  out: str | os.PathLike | None = None, listener: Listener | Iterable[Listener] | None = None,
-                 control: TrainControl | None = None) -> None:
+                 control: TrainControl | None = None, init_weights: str | os.PathLike | None = None) -> None:
         self.project = project
+        self.init_weights = init_weights  # start from these weights (.safetensors or a run folder), not fresh ones
         self.cfg = config
         self.dataset = dataset
         self.out = out
@@ -338,7 +339,7 @@ class Trainer:
         self._place_model_and_data(ds)
         self._pick_time_probe(analysis.input_spec)
         amp_dtype = self._set_up_precision(ds.is_variable_length)
-        self.opt = make_optimizer(cfg, self.model.parameters(), self.device)
+        self.opt = make_optimizer(cfg, self._trainable(), self.device)
         self.sched = make_scheduler(cfg, self.opt)
         self.loss_fn: nn.Module = make_loss(self.task, self.per_step)
         self.batches = count_batches(ds.train, cfg.batch_size, merge_single_last=True)
@@ -386,7 +387,13 @@ class Trainer:
         (each batch is copied over then)."""
         cfg, device = self.cfg, self.device
         torch.manual_seed(cfg.seed)
-        self.model = self.project.build_model().to(device)
+        model = self.project.build_model()
+        self.start_weights = None
+        if self.init_weights is not None:  # names and shapes checked: every mismatch named, nothing loaded
+            from ..compile.weights import load_start_weights
+
+            self.start_weights = load_start_weights(model, self.init_weights)
+        self.model = model.to(device)
         self.gen = torch.Generator().manual_seed(cfg.seed)   # the shuffling's own random numbers
         self.data_on_device = True
         if device.type == "cuda":
@@ -399,6 +406,15 @@ class Trainer:
             splits[name] = (_to_device(s, device, self.regression) if self.data_on_device
                             else _pinned(s, self.regression))
         self.train_split, self.val_split, self.test_split = splits["train"], splits["val"], splits["test"]
+
+    def _trainable(self) -> list[nn.Parameter]:
+        """The weights the optimizer updates: every block's but the frozen ones'."""
+        params = [p for p in self.model.parameters() if p.requires_grad]
+        if not params:
+            frozen = ", ".join(self.project.graph.frozen_ids() & set(self.model.block_names)) or "none"
+            raise StudioError("Every block with weights is frozen, so training has nothing to change (frozen: "
+                              f"{frozen}). Switch 'Train this block' on for at least one of them.")
+        return params
 
     def _pick_time_probe(self, spec: Any) -> None:
         """A few samples whose per-time-step input gradients are measured each epoch, for a
@@ -453,6 +469,9 @@ class Trainer:
             "mixed_precision": str(amp_dtype).replace("torch.", "") if amp_dtype else None,
             "data_on_device": self.data_on_device,
             "total_params": sum(p.numel() for p in self.model.parameters()),
+            "trainable_params": sum(p.numel() for p in self.model.parameters() if p.requires_grad),
+            "frozen_blocks": sorted(self.project.graph.frozen_ids() & set(self.model.block_names)),
+            "start_weights": self.start_weights.to_dict() if self.start_weights is not None else None,
             "config": cfg.to_dict(), "epochs": cfg.epochs, "epochs_run": 0,
             "batches_per_epoch": self.batches, "n_train": len(ds.train), "n_val": len(ds.val),
             "n_test": len(ds.test),
@@ -600,7 +619,7 @@ class Trainer:
             loss.backward()
         norms = self._grad_norms() if last else None
         if clip is not None:
-            nn.utils.clip_grad_norm_(model.parameters(), clip)
+            nn.utils.clip_grad_norm_(self.opt.param_groups[0]["params"], clip)
         if scaler is not None:
             scaler.step(opt)
             scaler.update()
@@ -742,9 +761,10 @@ def _floats(v: Any) -> list[float] | None:
 
 def run_training(project: Project, config: TrainConfig, *, dataset: Dataset | None = None,
                  out: str | os.PathLike | None = None, listener: Listener | Iterable[Listener] | None = None,
-                 control: TrainControl | None = None) -> Run:
+                 control: TrainControl | None = None, init_weights: str | os.PathLike | None = None) -> Run:
     """Train ``project`` with ``config``, as ``Trainer(...).run()``."""
-    return Trainer(project, config, dataset=dataset, out=out, listener=listener, control=control).run()
+    return Trainer(project, config, dataset=dataset, out=out, listener=listener, control=control,
+                   init_weights=init_weights).run()
 
 
 __all__ = ["Trainer", "TrainingFailed", "resolve_device", "device_name", "run_training", "count_batches",
