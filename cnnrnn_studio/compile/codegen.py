@@ -155,6 +155,7 @@ class _Plan:
     key_map: list[tuple[str, str]] = field(default_factory=list)  # studio prefix -> generated prefix
     vocab: int | None = None
     per_frame: bool = False
+    frozen: list[str] = field(default_factory=list)  # layers whose "Train this block" is off
 
 
 # How the studio's wrappers are spelled out around a block's own code, per input kind:
@@ -210,6 +211,8 @@ def _plan(graph: Graph, analysis: Analysis, name: str, description: str) -> _Pla
         if ctor is not None:
             attr = _ident(bid, attrs, _MODULE_ATTRS | {"blocks"})
             plan.layers.append(_Layer(attr, ctor))
+            if block.frozen:
+                plan.frozen.append(attr)
             if spec.has_weights:
                 wrapper = studio_wrapper(btype, ins[0])
                 plan.key_map.append((f"blocks.{studio_names[bid]}.{wrapper}", f"{attr}."))
@@ -292,6 +295,16 @@ def _render(plan: _Plan, version: str) -> str:
         body.append("        # no layers with weights")
     for layer in plan.layers:
         body.append(f"        self.{layer.attr} = {layer.ctor}")
+    if plan.frozen:
+        body.append("        # Frozen in the studio: training leaves these layers' weights as they are.")
+        for attr in plan.frozen:
+            body.append(f"        self.{attr}.requires_grad_(False)")
+        body += ["", "    def train(self, mode: bool = True) -> \"" + plan.class_name + "\":",
+                 "        super().train(mode)",
+                 "        for layer in (" + "".join(f"self.{a}, " for a in plan.frozen).rstrip(", ")
+                 + ("," if len(plan.frozen) == 1 else "") + "):",
+                 "            layer.eval()  # frozen: BatchNorm keeps its statistics, Dropout stays off",
+                 "        return self"]
     body += ["", "    def forward(self, x: torch.Tensor) -> torch.Tensor:"]
     lines = list(plan.lines)
     if plan.per_frame:

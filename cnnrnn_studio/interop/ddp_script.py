@@ -184,7 +184,7 @@ def main():
         load_weights(model, args.init)
     model.to(device)
     ddp = DDP(model, device_ids=[local_rank] if use_cuda else None)
-    params = ddp.parameters()
+    params = [p for p in ddp.parameters() if p.requires_grad]  # frozen layers (model.py) are left out
     if args.optimizer == "sgd":
         opt = torch.optim.SGD(params, lr=args.lr, momentum=0.9, weight_decay=args.weight_decay)
     elif args.optimizer == "adamw":
