@@ -18,7 +18,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QMessageBox, QPushButton, QSpinBox, QTabWidget,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QMessageBox, QPushButton, QSpinBox, QTabWidget,
                                QVBoxLayout, QWidget)
 
 from ...train import events
@@ -95,6 +95,14 @@ class TrainingDashboard(QWidget):
             self.device.addItem(label, value)
         self.device.setToolTip("Where to train. Auto picks an NVIDIA GPU, then an Apple GPU, then the CPU.")
         self.device.activated.connect(self._device_edited)
+        # An imported network starts from its imported weights unless this is switched off.
+        self.start_weights: Path | None = None
+        self.start_from = QCheckBox("Start from the imported weights")
+        self.start_from.setObjectName("start_from_imported")
+        self.start_from.setChecked(True)
+        self.start_from.setToolTip("On: training starts from the weights that came with the imported model "
+                                   "(fine-tuning). Off: from fresh, random weights.")
+        self.start_from.hide()
         self.device_label = ElidedLabel("")  # a long device name ends in "…", never widens the window
         self.state_label = QLabel("Ready.")
         self.state_label.setStyleSheet("font-weight: bold;")
@@ -106,6 +114,7 @@ class TrainingDashboard(QWidget):
         bar.addWidget(self.epochs)
         bar.addWidget(QLabel("on"))
         bar.addWidget(self.device)
+        bar.addWidget(self.start_from)
         bar.addSpacing(12)
         bar.addWidget(self.state_label)
         bar.addStretch(1)
@@ -244,6 +253,8 @@ class TrainingDashboard(QWidget):
             self._show_banner("Choose a dataset for this project before training.", _BANNER_ERROR)
             return False
         options: dict[str, Any] = {"epochs": self.epochs.value(), "device": self.device.currentData()}
+        if self.start_weights is not None and self.start_from.isChecked():
+            options["init_weights"] = str(self.start_weights)
         options.update(overrides)
         frozen = snapshot(self.project)  # edits made from now on do not reach this run
 
@@ -271,6 +282,16 @@ class TrainingDashboard(QWidget):
         if self.tabs.currentWidget() not in (self.plots, self.gradients):  # a new run: show it live
             self.tabs.setCurrentWidget(self.plots)
         return True
+
+    def set_start_weights(self, path: Path | None, label: str = "") -> None:
+        """Weights that came with an imported model: the next runs start from them while the
+        "Start from the imported weights" switch is on (None: fresh weights, the switch hidden)."""
+        self.start_weights = Path(path) if path is not None else None
+        self.start_from.setVisible(self.start_weights is not None)
+        self.start_from.setChecked(True)
+        if self.start_weights is not None:
+            self.start_from.setToolTip(f"On: training starts from the weights {label} ({self.start_weights.name}), "
+                                       "fine-tuning them. Off: from fresh, random weights.")
 
     def pause_training(self) -> None:
         if self.is_training() and self.history.state == "running":

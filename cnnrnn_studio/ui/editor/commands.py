@@ -31,12 +31,12 @@ class Step:
 
 class AddBlock(Step):
     def __init__(self, graph: Graph, type_id: str, block_id: str, params: dict | None = None,
-                 position: tuple[float, float] | None = None):
+                 position: tuple[float, float] | None = None, frozen: bool = False):
         self.graph, self.type_id, self.block_id = graph, type_id, block_id
-        self.params, self.position = dict(params or {}), position
+        self.params, self.position, self.frozen = dict(params or {}), position, frozen
 
     def do(self) -> None:
-        self.graph.add_block(self.type_id, self.params, self.block_id, self.position)
+        self.graph.add_block(self.type_id, self.params, self.block_id, self.position, self.frozen)
 
     def undo(self) -> None:
         self.graph.remove_block(self.block_id)
@@ -54,7 +54,7 @@ class RemoveBlock(Step):
 
     def undo(self) -> None:
         b = self.saved
-        self.graph.add_block(b.type, b.params, b.id, b.position)
+        self.graph.add_block(b.type, b.params, b.id, b.position, b.frozen)
 
 
 class AddLink(Step):
@@ -90,6 +90,20 @@ class SetParams(Step):
 
     def undo(self) -> None:
         self.graph.set_params(self.block_id, self.old)
+
+
+class SetFrozen(Step):
+    """Switch a block's "Train this block" off (frozen) or on."""
+
+    def __init__(self, graph: Graph, block_id: str, frozen: bool):
+        self.graph, self.block_id, self.new = graph, block_id, bool(frozen)
+        self.old = False
+
+    def do(self) -> None:
+        self.old = self.graph.set_frozen(self.block_id, self.new)
+
+    def undo(self) -> None:
+        self.graph.set_frozen(self.block_id, self.old)
 
 
 class RenameBlock(Step):

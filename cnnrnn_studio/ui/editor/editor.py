@@ -252,6 +252,46 @@ class Editor(QObject):
                 pass
         return f"Change {block_id} {title}"
 
+    def set_frozen(self, block_id: str, frozen: bool) -> bool:
+        """'Train this block' off (frozen) or on: one undo step."""
+        if block_id not in self.graph or self.graph.block(block_id).frozen == bool(frozen):
+            return False
+        text = f"{'Freeze' if frozen else 'Unfreeze'} {block_id}"
+        return self.execute(C.Edit(text, C.SetFrozen(self.graph, block_id, frozen)))
+
+    def replace_head(self, outputs: int, task: str = "classification") -> str | None:
+        """'Replace the head for my data': cut at the last Dense, a new Dense of `outputs`, the
+        Output's task, the rest frozen; one undo step. Returns the new head's id (None: refused, and
+        edit_refused says why)."""
+        from ...project.head import HeadError, head_edits
+
+        try:
+            edits = head_edits(self.graph, outputs, task)
+        except HeadError as e:
+            self.edit_refused.emit(str(e))
+            return None
+        macro = C.Edit(f"Replace the head ({outputs} {'classes' if task == 'classification' else 'outputs'})")
+        new_id = None
+        for e in edits:
+            match e.op:
+                case "remove_link":
+                    macro.add(C.RemoveLink(self.graph, *e.args))
+                case "remove_block":
+                    macro.add(C.RemoveBlock(self.graph, *e.args))
+                case "add_block":
+                    type_id, new_id, params, position = e.args
+                    macro.add(C.AddBlock(self.graph, type_id, new_id, params, position))
+                case "add_link":
+                    macro.add(C.AddLink(self.graph, *e.args))
+                case "set_params":
+                    macro.add(C.SetParams(self.graph, *e.args))
+                case "set_frozen":
+                    macro.add(C.SetFrozen(self.graph, *e.args))
+        if not self.execute(macro):
+            return None
+        self.select_requested.emit([new_id])
+        return new_id
+
     def rename(self, old_id: str, new_id: str) -> bool:
         new_id = new_id.strip()
         if new_id == old_id or old_id not in self.graph:
@@ -310,7 +350,7 @@ class Editor(QObject):
             pos = b.get("position")
             pos = snap(at[0] + pos[0] - x0, at[1] + pos[1] - y0) if pos else snap(at[0] + i * STEP, at[1])
             macro.add(C.AddBlock(self.graph, str(b["type"]), rename[str(b.get("id") or "")],
-                                 copy.deepcopy(b.get("params") or {}), pos))
+                                 copy.deepcopy(b.get("params") or {}), pos, b.get("frozen") is True))
         for l in payload.get("links", []):
             s, d = rename.get(str(l["from"])), rename.get(str(l["to"]))
             if s and d:

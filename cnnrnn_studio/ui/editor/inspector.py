@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QFormLayout, QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton, QScrollArea,
+from PySide6.QtWidgets import (QCheckBox, QFormLayout, QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton, QScrollArea,
                                QStackedWidget, QVBoxLayout, QWidget)
 
 from ...blocks import KIND_AXES, REGISTRY
@@ -80,6 +80,16 @@ class BlockForm(QWidget):
             self.fields[p.name] = f
             form.addRow(field_label(p), f)
         lay.addLayout(form)
+        self.train_switch: QCheckBox | None = None
+        if self.spec is not None and self.spec.has_weights:
+            self.train_switch = QCheckBox("Train this block")
+            self.train_switch.setObjectName("train_this_block")
+            self.train_switch.setToolTip("Off (frozen): training leaves this block's weights, and its BatchNorm "
+                                         "statistics, as they are; only the other blocks learn. Used to fine-tune "
+                                         "an imported network.")
+            self.train_switch.setChecked(not block.frozen)
+            self.train_switch.toggled.connect(self._train_toggled)
+            lay.addWidget(self.train_switch)
         self.axes = _muted()
         lay.addWidget(self.axes)
         if self.spec and not self.spec.params:
@@ -116,6 +126,10 @@ class BlockForm(QWidget):
                 f.set_value(values.get(name))
         if not self.name.hasFocus():
             self.name.setText(self.block_id)
+        if self.train_switch is not None and self.train_switch.isChecked() == block.frozen:
+            self.train_switch.blockSignals(True)
+            self.train_switch.setChecked(not block.frozen)
+            self.train_switch.blockSignals(False)
         if block.type == "Input":
             kind = values.get("kind")
             axes = KIND_AXES.get(kind)
@@ -130,7 +144,8 @@ class BlockForm(QWidget):
         spec = a.specs.get(self.block_id)
         if spec is not None:
             n, macs = a.param_counts.get(self.block_id, 0), a.macs.get(self.block_id, 0)
-            self.result.setText(f"Output shape <b>{spec.show()}</b> &nbsp;·&nbsp; {n:,} parameters"
+            frozen = " (frozen)" if self.block_id in a.frozen else ""
+            self.result.setText(f"Output shape <b>{spec.show()}</b> &nbsp;·&nbsp; {n:,} parameters{frozen}"
                                 + (f" &nbsp;·&nbsp; {macs:,} multiply-adds" if macs else ""))
         else:
             self.result.setText("Output shape unknown until the problems below are fixed.")
@@ -171,6 +186,10 @@ class BlockForm(QWidget):
                 new["shape"] = list(INPUT_EXAMPLES.get(value, shape))
         self.editor.set_params(self.block_id, new, self.editor.param_change_text(self.block_id, name))
         self.refresh_values()
+
+    def _train_toggled(self, on: bool) -> None:
+        self.editor.set_frozen(self.block_id, not on)
+        self.refresh_values()  # a refused edit puts the switch back
 
     def _rename(self) -> None:
         new = self.name.text().strip()
@@ -247,7 +266,7 @@ class Inspector(QScrollArea):
         f = self.block_form
         if f is None:
             return
-        if event == "params_changed" and payload["block"].id == f.block_id:
+        if event in ("params_changed", "frozen_changed") and payload["block"].id == f.block_id:
             f.refresh_values()
         elif event == "block_renamed" and payload["old_id"] == f.block_id:
             f.block_id = payload["block"].id

@@ -30,7 +30,8 @@ class SummaryModel(QAbstractTableModel):
 
     def set_rows(self, rows: list[dict], a: Analysis) -> None:
         self.beginResetModel()
-        self.rows = [(r["id"], REGISTRY[r["type"]].label if r["type"] in REGISTRY else r["type"],
+        self.rows = [(r["id"], (REGISTRY[r["type"]].label if r["type"] in REGISTRY else r["type"])
+                      + (" (frozen)" if r.get("frozen") else ""),
                       _shape(r["output_shape"]), r["params"], r["macs"]) for r in rows]
         self.ok_rows = [r["ok"] for r in rows]
         self.rows.append(("Total", "", "", a.total_params, a.total_macs))
@@ -64,6 +65,15 @@ class SummaryModel(QAbstractTableModel):
         return None
 
 
+def totals_text(a: Analysis) -> str:
+    """'11,178,051 parameters: 1,539 trainable, 11,176,512 frozen (60 blocks, kept as they are).'"""
+    text = f"{a.total_params:,} parameters: {a.trainable_params:,} trainable, {a.frozen_params:,} frozen"
+    if a.frozen:
+        n = len(a.frozen)
+        text += f" ({n} frozen block{'s' if n != 1 else ''}: training leaves their weights as they are)"
+    return text + "."
+
+
 class SummaryView(QWidget):
     def __init__(self, editor: Editor, parent: QWidget | None = None):
         super().__init__(parent)
@@ -83,6 +93,10 @@ class SummaryView(QWidget):
         lay = QVBoxLayout(self)
         lay.addWidget(self.note)
         lay.addWidget(self.table, 1)
+        self.totals = QLabel("")  # trainable vs frozen parameters
+        self.totals.setObjectName("summary_totals")
+        self.totals.setWordWrap(True)
+        lay.addWidget(self.totals)
         self._stale = True
         editor.analysis_changed.connect(self._changed)
 
@@ -94,6 +108,7 @@ class SummaryView(QWidget):
     def refresh(self) -> None:
         a = self.editor.analysis
         self.model.set_rows(summary_rows(self.editor.graph, a), a)
+        self.totals.setText(totals_text(a))
         self._stale = False
 
     def showEvent(self, event) -> None:

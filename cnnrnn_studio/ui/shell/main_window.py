@@ -25,6 +25,7 @@ from ..start.gallery import StartPage
 from ..editor.icons import app_icon
 from ..editor.inspector import Inspector
 from ..editor.messages import MessagePanel, problem_count
+from .fine_tune import FineTune
 from .model_io import ModelIO
 from ..editor.palette import Palette
 from .preferences import SettingsDialog, open_settings
@@ -55,6 +56,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_status()
         self.model_io = ModelIO(self)  # File → Export ONNX / code / torchrun, Import ONNX, Load weights
+        self.fine_tune = FineTune(self)  # Edit → Replace the head for my data; imported weights to start from
         self._connect()
         self._restore_layout()
         self.docs.recent_changed.connect(self._fill_recent)
@@ -181,7 +183,7 @@ class MainWindow(QMainWindow):
         self.export_menu.addActions([self.act_png, self.act_svg])
         f.addSeparator()
         f.addAction(self.act_quit)
-        e = mb.addMenu("&Edit")
+        e = self.edit_menu = mb.addMenu("&Edit")
         e.addActions([self.act_undo, self.act_redo])
         e.addSeparator()
         e.addActions([self.act_cut, self.act_copy, self.act_paste, self.act_duplicate, self.act_delete])

@@ -32,6 +32,7 @@ class WeightsSource:
 
     path: Path
     label: str          # for people: "run Digits-CNN-20261130-101500", "file my.safetensors"
+    imported: bool = False  # came with an imported ONNX model: training starts from it by default
 
     @staticmethod
     def of(path: str | Path) -> "WeightsSource":
@@ -160,6 +161,13 @@ class ModelIO(QObject):
             dashboard.weights_loaded.connect(self._run_weights_chosen)
         if hasattr(dashboard, "training_finished"):
             dashboard.training_finished.connect(self._run_finished)
+        if hasattr(dashboard, "set_start_weights"):  # an imported network trains on from its weights
+            def start_from(source: WeightsSource | None) -> None:
+                imported = source is not None and source.imported
+                dashboard.set_start_weights(source.path if imported else None, source.label if imported else "")
+
+            self.weights_changed.connect(start_from)
+            start_from(self.weights)
 
     def _run_finished(self, run_dir: str) -> None:
         from ...compile.weights import WEIGHTS_FILE
@@ -335,7 +343,7 @@ class ModelIO(QObject):
             lay_out_unplaced(project, self.window.view_size())
             self.window.docs.show(project, modified=True)
             if weights is not None:
-                self.set_weights(WeightsSource(Path(weights), f"imported from {src.name}"))
+                self.set_weights(WeightsSource(Path(weights), f"imported from {src.name}", imported=True))
             n = len(project.graph) - 2
             return (f"Imported {src.name}: {n} block{'s' if n != 1 else ''}, checked against onnxruntime."
                     + (" Its weights are in use: export or try the network as it is." if weights else "")

@@ -94,6 +94,27 @@ class PortItem(QGraphicsEllipseItem):
         self.scene().finish_link_drag(event.scenePos())
 
 
+def _greyed(c: QColor) -> QColor:
+    """A frozen block's header: its colour, mostly drained towards grey."""
+    grey = (c.red() + c.green() + c.blue()) // 3
+    return QColor((c.red() + 3 * grey) // 4, (c.green() + 3 * grey) // 4, (c.blue() + 3 * grey) // 4)
+
+
+def _paint_lock(p: QPainter, r: QRectF, color: QColor) -> None:
+    """A padlock in r: the shackle over a body."""
+    p.save()
+    p.setPen(QPen(color, 1.6))
+    p.setBrush(Qt.NoBrush)
+    w = r.width()
+    p.drawArc(QRectF(r.x() + w * 0.22, r.y(), w * 0.56, r.height() * 0.75), 0, 180 * 16)
+    p.drawLine(QPointF(r.x() + w * 0.22, r.y() + r.height() * 0.37), QPointF(r.x() + w * 0.22, r.y() + r.height() * 0.5))
+    p.drawLine(QPointF(r.x() + w * 0.78, r.y() + r.height() * 0.37), QPointF(r.x() + w * 0.78, r.y() + r.height() * 0.5))
+    p.setPen(Qt.NoPen)
+    p.setBrush(color)
+    p.drawRoundedRect(QRectF(r.x(), r.y() + r.height() * 0.45, w, r.height() * 0.55), 2, 2)
+    p.restore()
+
+
 class BlockItem(QGraphicsItem):
     """A block as a card: header (icon, label, id), key parameters, output shape and weights."""
 
@@ -109,6 +130,7 @@ class BlockItem(QGraphicsItem):
         self.count_text = ""
         self.severity = ""  # "", "error" or "warning"
         self.messages: list[str] = []
+        self.frozen = False  # "Train this block" off: a greyed header and a lock
         self.setFlag(QGraphicsItem.ItemIsSelectable)
         self.setFlag(QGraphicsItem.ItemSendsGeometryChanges, False)
         self.setAcceptHoverEvents(True)
@@ -129,6 +151,7 @@ class BlockItem(QGraphicsItem):
             except Exception:  # a bad value is reported by the analysis; the card just shows less
                 summary = ""
         self.summary = summary
+        self.frozen = block.frozen
         if block.position is not None:
             self.setPos(QPointF(*block.position))
         self._refresh_tooltip()
@@ -148,6 +171,8 @@ class BlockItem(QGraphicsItem):
         lines = [f"<b>{self.label}</b> &nbsp;<span style='color:gray'>{self.block_id}</span>"]
         if self.shape_text:
             lines.append(f"Output shape: <b>{self.shape_text}</b>")
+        if self.frozen:
+            lines.append("Frozen: training leaves its weights as they are (Train this block is off).")
         for m in self.messages:
             lines.append(f"<span style='color:{theme.current().error}'>{m}</span>")
         if not self.messages and spec is not None:
@@ -179,7 +204,7 @@ class BlockItem(QGraphicsItem):
         head.addRoundedRect(r, 8, 8)
         clip = QPainterPath()
         clip.addRect(QRectF(0, 0, CARD_W, HEADER_H))
-        p.setBrush(self.color)
+        p.setBrush(_greyed(self.color) if self.frozen else self.color)
         p.drawPath(head.intersected(clip))
         paint_glyph(p, QRectF(8, 5, 16, 16), self.type_id)
         # header text: the label first (it says what the block is), the id in the room left
@@ -224,6 +249,8 @@ class BlockItem(QGraphicsItem):
             p.setPen(QColor(t.card_muted))
             p.drawText(QRectF(10, top + 2 + SHAPE_H, CARD_W - 20, CARD_H - top - 4 - SHAPE_H),
                        Qt.AlignVCenter | Qt.AlignLeft, self.count_text)
+        if self.frozen:
+            _paint_lock(p, QRectF(CARD_W - 22, top + 2 + SHAPE_H + 1, 12, 14), QColor(t.card_muted))
         # outline: selection, error, warning
         p.setBrush(Qt.NoBrush)
         if self.severity == "error":

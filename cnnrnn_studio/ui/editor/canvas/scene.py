@@ -104,7 +104,7 @@ class GraphScene(QGraphicsScene):
         elif event == "link_removed":
             l = payload["link"]
             self._remove_link_item((l.src, l.dst))
-        elif event == "params_changed":
+        elif event in ("params_changed", "frozen_changed"):
             b = payload["block"]
             if b.id in self.blocks:
                 self.blocks[b.id].set_block(b)
