@@ -333,7 +333,8 @@ class MainWindow(QMainWindow):
         if not len(self.editor.graph):
             self.validity.setText("")
         elif a.ok:
-            self.validity.setText(f"<span style='color:{t.ok}'>✔ valid</span> · {a.total_params:,} parameters")
+            frozen = f" ({a.trainable_params:,} trainable, rest frozen)" if a.frozen_params else ""
+            self.validity.setText(f"<span style='color:{t.ok}'>✔ valid</span> · {a.total_params:,} parameters{frozen}")
         else:
             self.validity.setText(f"<span style='color:{t.error}'>{problem_count(a)}</span>")
 

@@ -51,6 +51,7 @@ def test_the_summary_panel_counts_trainable_and_frozen(window):
     assert f"{a.trainable_params:,} trainable, {a.frozen_params:,} frozen" in text and a.frozen_params > 0
     types = [window.summary.model.rows[r][1] for r in range(len(window.summary.model.rows))]
     assert "Dense (frozen)" in types
+    assert f"{a.trainable_params:,} trainable, rest frozen" in window.validity.text()
 
 
 def test_frozen_survives_copy_and_paste(window):
