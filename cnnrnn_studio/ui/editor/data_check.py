@@ -42,7 +42,7 @@ FIT = "fit_data"            # Problem.fix / offer action: adapt the network to t
 TEMPLATE = "use_template"   # ... replace the network with a template adapted to the data
 ACTIONS = (FIT, TEMPLATE)
 FIT_WORDS = "Fit the network to this data"
-MAX_CACHED = 4              # loaded datasets kept (the current one and a few recent choices)
+MAX_CACHED = 2              # loaded datasets kept: the current one and the one undo goes back to
 
 # What the data is, said to someone who did not build the dataset.
 KIND_WORDS = {
