@@ -14,6 +14,7 @@ templates are offered instead (`network_choices` / `propose_all`), also as one u
 
 from __future__ import annotations
 
+import atexit
 import copy
 import dataclasses
 import json
@@ -24,13 +25,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from ...errors import StudioError
 from ...graph import Analysis, Graph, Problem
 from ...project import Project
-from ..shell.tasks import BackgroundTask, plain_message
+from ..shell.tasks import BackgroundTask, plain_message, wait_all
 from . import commands as C
 
 if TYPE_CHECKING:
@@ -52,6 +53,17 @@ KIND_WORDS = {
     "tokens": "This is text",
     "vector": "This is a table of numbers",
 }
+
+
+_JOIN_AT_EXIT: list[bool] = []
+
+
+def _join_at_exit() -> None:
+    """A load still running when Python exits would take the process down with Qt's "QThread
+    destroyed while running" abort (the window may be gone without the app quitting: tests)."""
+    if not _JOIN_AT_EXIT:
+        _JOIN_AT_EXIT.append(True)
+        atexit.register(wait_all, 30000)
 
 
 @dataclass
@@ -159,6 +171,9 @@ class DataCheck(QObject):
         self._key: tuple | None = None
         self._fit_memo: tuple | None = None  # (graph revision, dataset key, graph, fit_steps())
         editor.project_fields_changed.connect(self.follow_project)
+        app = QCoreApplication.instance()
+        if app is not None:  # quitting: let a load end before Python shuts down under it
+            app.aboutToQuit.connect(self.wait)
         # another project: the editor re-checks right after announcing it, so no refresh here
         editor.project_replaced.connect(lambda _p: self.follow_project(announce=False))
 
@@ -184,6 +199,7 @@ class DataCheck(QObject):
             task = BackgroundTask(lambda: (key, load_for_check(snapshot)))
             task.done.connect(self._loaded)
             self._loading[key] = task
+            _join_at_exit()
             task.start()
         elif key in self._cache:
             self._cache.move_to_end(key)
