@@ -253,8 +253,11 @@ class DataCheck(QObject):
         loaded = self.loaded
         if loaded is None or loaded.dataset is None:
             return False
-        inputs = self.editor.graph.of_type("Input")
-        return not inputs or self.editor.graph.block(inputs[0]).params.get("kind", "image") != loaded.dataset.kind
+        a = self.editor.project.analyze()  # resolved settings: an Input left at its default kind has one too
+        if a.input_id is None:
+            return True
+        kind = a.params.get(a.input_id, self.editor.graph.block(a.input_id).params).get("kind")
+        return kind != loaded.dataset.kind
 
     def fit_steps(self) -> list[tuple[str, dict]]:
         """(block, new settings) that `adapt` would change; empty when nothing would."""
