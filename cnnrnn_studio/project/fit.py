@@ -1,6 +1,8 @@
 """Does the project's dataset fit its network? Plain sentences that name the block and the fix.
 
-`check` prints these; `train` refuses to start while there are any.
+`data_problems` gives each finding as a graph `Problem` on the block concerned, with a one-click
+fix where one is known (the editor shows them on the canvas and in Messages); `fit_problems` is
+the same findings as sentences: `check` prints these; `train` refuses to start while there are any.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from typing import TYPE_CHECKING, Sequence
 
 from ..blocks import REGISTRY
 from ..errors import StudioError
+from ..graph import Problem
 from ..kinds import format_shape, kind_title
 
 if TYPE_CHECKING:
@@ -78,59 +81,76 @@ def _block_words(graph: Graph, bid: str, btype: str) -> str:
     return f"{spec.label if spec else btype} '{bid}'"
 
 
-def fit_problems(project: Project, dataset: Dataset) -> list[str]:
-    """Compare a loaded Dataset with the project's network (see dataset_fit_problems)."""
+def _set(block_id: str, params: dict, label: str) -> dict:
+    """A one-click fix that changes some of a block's settings (the editor's "set_params" action)."""
+    return {"action": "set_params", "block": block_id, "params": params, "label": label}
+
+
+def _problem(block_id: str | None, message: str, field: str | None = None, fix: dict | None = None) -> Problem:
+    return Problem(block_id, message, "data", field=field, fix=fix)
+
+
+def data_problems(project: Project, dataset: Dataset) -> list[Problem]:
+    """Every way a loaded Dataset does not fit the project's network, each a graph `Problem`
+    (code "data") on the block to change, with a one-click fix where one is known (empty = fits)."""
     graph = project.graph
     a = project.analyze()
-    problems: list[str] = []
+    problems: list[Problem] = []
     data_shape = tuple(dataset.sample_shape)
 
     # 1. The Input: kind and shape.
     if a.input_id is not None and a.input_id in a.params:
-        p = a.params[a.input_id]
+        iid = a.input_id
+        p = a.params[iid]
         kind, shape = p["kind"], tuple(p["shape"])
         variable = any(d is None for d in data_shape)
+
+        def set_input(dims: Sequence[int | None]) -> dict:
+            return _set(iid, {"kind": dataset.kind, "shape": list(dims)},
+                        f"Set the Input to {kind_title(dataset.kind)} {_shape(dims)}")
+
+        expects = f"The Input '{iid}' expects {kind_title(kind)} {_shape(shape)} but the data gives " \
+                  f"{kind_title(dataset.kind)} {_shape(data_shape)}"
         if kind != dataset.kind:
-            problems.append(
-                f"The Input '{a.input_id}' expects {kind_title(kind)} {_shape(shape)} but the data gives "
-                f"{kind_title(dataset.kind)} {_shape(data_shape)}: set the Input kind to {dataset.kind} and the shape "
-                f"to {_shape(data_shape)}.")
+            problems.append(_problem(
+                iid, f"{expects}: set the Input kind to {dataset.kind} and the shape to {_shape(data_shape)}.",
+                "kind", set_input(data_shape)))
         elif len(shape) != len(data_shape):
-            problems.append(
-                f"The Input '{a.input_id}' expects {kind_title(kind)} {_shape(shape)} but the data gives "
-                f"{kind_title(dataset.kind)} {_shape(data_shape)}: set the Input shape to {_shape(data_shape)}.")
+            problems.append(_problem(iid, f"{expects}: set the Input shape to {_shape(data_shape)}.", "shape",
+                                     set_input(data_shape)))
         else:
             # An open (null) time axis in the Input accepts any length; a fixed one must match.
             mismatch = any(s is not None and s != d for s, d in zip(shape, data_shape))
             if variable and shape[0] is not None:
-                problems.append(
-                    f"The data's sequences have different lengths, but the Input '{a.input_id}' fixes the time "
-                    f"axis at {shape[0]}: set the Input shape to {_shape(data_shape)} (null = any length).")
+                fix = set_input(data_shape)
+                problems.append(_problem(
+                    iid, f"The data's sequences have different lengths, but the Input '{iid}' fixes the time "
+                         f"axis at {shape[0]}: set the Input shape to {_shape(data_shape)} (null = any length).",
+                    "shape", fix))
                 mismatch = any(s is not None and d is not None and s != d
                                for s, d in zip(shape[1:], data_shape[1:]))
                 if mismatch:
-                    problems.append(
-                        f"The Input '{a.input_id}' expects {kind_title(kind)} {_shape(shape)} but the data gives "
-                        f"{kind_title(dataset.kind)} {_shape(data_shape)}.")
+                    problems.append(_problem(iid, f"{expects}.", "shape", fix))
             elif mismatch:
                 fixed = tuple(d if s is not None or d is None else None for s, d in zip(shape, data_shape))
-                problems.append(
-                    f"The Input '{a.input_id}' expects {kind_title(kind)} {_shape(shape)} but the data gives "
-                    f"{kind_title(dataset.kind)} {_shape(data_shape)}: set the Input shape to {_shape(fixed)}.")
+                problems.append(_problem(iid, f"{expects}: set the Input shape to {_shape(fixed)}.", "shape",
+                                         set_input(fixed)))
 
     # 2. The Output: task and size.
     out_spec = a.output_spec
     if a.output_id is not None and a.output_id in a.params:
-        task = a.params[a.output_id]["task"]
-        steps_problem = (_per_step_problem(graph, a.output_id, out_spec, dataset)
+        oid = a.output_id
+        task = a.params[oid]["task"]
+        steps_problem = (_per_step_problem(graph, oid, out_spec, dataset)
                          if out_spec is not None and task != "ctc" else None)
         if task != dataset.task:
-            problems.append(
-                f"The Output '{a.output_id}' is set to {task} but the data is for {dataset.task}: "
-                f"set the Output task to {dataset.task}.")
+            problems.append(_problem(
+                oid, f"The Output '{oid}' is set to {task} but the data is for {dataset.task}: "
+                     f"set the Output task to {dataset.task}.",
+                "task", _set(oid, {"task": dataset.task}, f"Set the Output task to {dataset.task}")))
         elif task == "ctc":
             if out_spec is not None:
-                problems.extend(_ctc_problems(graph, a.output_id, out_spec, dataset, a.input_id))
+                problems.extend(_ctc_problems(graph, oid, out_spec, dataset, a.input_id))
         elif steps_problem is not None:
             problems.append(steps_problem)
         elif out_spec is not None and out_spec.kind in ("vector", "sequence"):
@@ -140,18 +160,9 @@ def fit_problems(project: Project, dataset: Dataset) -> list[str]:
             if want and got != want:
                 what = (f"{want} classes" if dataset.task == "classification"
                         else f"{want} target{'s' if want != 1 else ''} to predict")
-                src = size_source(graph, a.output_id)
                 if out_spec.kind == "sequence":
                     what += " at every step"
-                if src is None:
-                    problems.append(f"The data has {what} but the network gives {got} numbers to the Output "
-                                    f"'{a.output_id}'.")
-                else:
-                    bid, btype = src
-                    fix = (f": set its Outputs to {want}" if btype == "Dense"
-                           else f": add a Dense with {want} outputs before the Output '{a.output_id}'")
-                    problems.append(f"The data has {what} but the last {_block_words(graph, bid, btype)} "
-                                    f"gives {got}{fix}.")
+                problems.append(_size_problem(graph, oid, got, want, f"The data has {what} but "))
 
     # 3. Words: every word id must have a row in the Embedding.
     if dataset.kind == "tokens":
@@ -161,10 +172,31 @@ def fit_problems(project: Project, dataset: Dataset) -> list[str]:
                 continue
             n = a.params[bid]["num_embeddings"]
             if vocab > n:
-                problems.append(
-                    f"The data's vocabulary has {vocab:,} words (ids 0 to {vocab - 1:,}) but the Embedding "
-                    f"'{bid}' has room for {n:,}: set its Vocabulary size to at least {vocab:,}.")
+                problems.append(_problem(
+                    bid, f"The data's vocabulary has {vocab:,} words (ids 0 to {vocab - 1:,}) but the Embedding "
+                         f"'{bid}' has room for {n:,}: set its Vocabulary size to at least {vocab:,}.",
+                    "num_embeddings",
+                    _set(bid, {"num_embeddings": vocab}, f"Set the Embedding's vocabulary size to {vocab:,}")))
     return problems
+
+
+def _size_problem(graph: Graph, output_id: str, got: int, want: int, start: str) -> Problem:
+    """The network gives `got` numbers where the data needs `want`: on the block that decides it."""
+    src = size_source(graph, output_id)
+    if src is None:
+        return _problem(output_id, f"{start}the network gives {got} numbers to the Output '{output_id}'.")
+    bid, btype = src
+    if btype == "Dense":
+        return _problem(bid, f"{start}the last {_block_words(graph, bid, btype)} gives {got}: set its Outputs "
+                             f"to {want}.",
+                        "out_features", _set(bid, {"out_features": want}, f"Set the last Dense to {want} outputs"))
+    return _problem(output_id, f"{start}the last {_block_words(graph, bid, btype)} gives {got}: add a Dense with "
+                               f"{want} outputs before the Output '{output_id}'.")
+
+
+def fit_problems(project: Project, dataset: Dataset) -> list[str]:
+    """The data-fit problems as plain sentences (what `check` prints and `train` refuses on)."""
+    return [p.message for p in data_problems(project, dataset)]
 
 
 RECURRENT = {t for t, spec in REGISTRY.items()
@@ -191,7 +223,19 @@ def _data_steps(dataset: Dataset) -> int | None:
     return int(split.y.shape[1])
 
 
-def _per_step_problem(graph: Graph, output_id: str, out_spec, dataset: Dataset) -> str | None:
+def _every_step_fix(graph: Graph, rnn: str, output_id: str, on: bool) -> dict | None:
+    """Turning 'Output every step' on or off, when that alone gives the Output what the data needs."""
+    from ..graph import analyze
+
+    g = graph.copy()
+    g.set_param(rnn, "return_sequences", on)
+    spec = analyze(g).output_spec
+    if spec is None or (spec.kind == "sequence") != on:
+        return None
+    return _set(rnn, {"return_sequences": on}, f"Turn {'on' if on else 'off'} 'Output every step' on {rnn}")
+
+
+def _per_step_problem(graph: Graph, output_id: str, out_spec, dataset: Dataset) -> Problem | None:
     """Per-step data against a per-sample Output and the other way round, and a time length
     that does not reach the Output unchanged."""
     per_step_out = out_spec.kind == "sequence"
@@ -200,20 +244,27 @@ def _per_step_problem(graph: Graph, output_id: str, out_spec, dataset: Dataset) 
         fix = (f"turn on 'Output every step' on {_block_words(graph, rnn, graph.block(rnn).type)} and remove "
                "any pooling over time after it" if rnn is not None
                else "remove what turns the sequence into one vector (pooling over time, Flatten)")
-        return (f"The data has a target at every time step but the Output '{output_id}' gets one vector per "
-                f"sample ({kind_title(out_spec.kind)} {_shape(out_spec.dims)}): {fix}.")
+        return _problem(rnn or output_id,
+                        f"The data has a target at every time step but the Output '{output_id}' gets one vector "
+                        f"per sample ({kind_title(out_spec.kind)} {_shape(out_spec.dims)}): {fix}.",
+                        "return_sequences" if rnn else None,
+                        _every_step_fix(graph, rnn, output_id, True) if rnn else None)
     if per_step_out and not dataset.per_step:
         rnn = _last_recurrent(graph, output_id)
         fix = (f"turn off 'Output every step' on {_block_words(graph, rnn, graph.block(rnn).type)}" if rnn is not None
                else "insert GlobalAvgPool before the Output")
-        return (f"The data has one target per sample but the Output '{output_id}' gets a sequence "
-                f"{_shape(out_spec.dims)} (a prediction at every step): {fix}.")
+        return _problem(rnn or output_id,
+                        f"The data has one target per sample but the Output '{output_id}' gets a sequence "
+                        f"{_shape(out_spec.dims)} (a prediction at every step): {fix}.",
+                        "return_sequences" if rnn else None,
+                        _every_step_fix(graph, rnn, output_id, False) if rnn else None)
     if per_step_out:
         want, got = _data_steps(dataset), out_spec.dims[0]
         if want is not None and got is not None and want != got:
-            return (f"The data has a target at each of {want} time steps but the Output '{output_id}' gets "
-                    f"{got} steps: keep the time length unchanged up to the Output (padding 'same', stride 1, "
-                    "no pooling over time).")
+            return _problem(output_id,
+                            f"The data has a target at each of {want} time steps but the Output '{output_id}' gets "
+                            f"{got} steps: keep the time length unchanged up to the Output (padding 'same', "
+                            "stride 1, no pooling over time).")
     return None
 
 
@@ -268,7 +319,8 @@ def _ctc_short_sample(graph: Graph, input_id: str, output_id: str, dataset: Data
     return None
 
 
-def _ctc_problems(graph: Graph, output_id: str, out_spec, dataset: Dataset, input_id: str | None) -> list[str]:
+def _ctc_problems(graph: Graph, output_id: str, out_spec, dataset: Dataset, input_id: str | None
+                  ) -> list[Problem]:
     """CTC: scores for every symbol and the blank, and enough steps for the longest label."""
     problems = []
     got, want = out_spec.dims[-1], dataset.n_outputs
@@ -276,28 +328,35 @@ def _ctc_problems(graph: Graph, output_id: str, out_spec, dataset: Dataset, inpu
         src = size_source(graph, output_id)
         where = (f"the last {_block_words(graph, *src)} gives {got}" if src is not None
                  else f"the network gives {got} numbers to the Output '{output_id}'")
-        fix = (f": set its Outputs to {want}" if src is not None and src[1] == "Dense"
+        dense = src is not None and src[1] == "Dense"
+        fix = (f": set its Outputs to {want}" if dense
                else f": add a Dense with {want} outputs before the Output '{output_id}'")
-        problems.append(f"The data's labels use {want - 1} symbols, so CTC needs {want} scores at every step (the "
-                        f"symbols and the blank), but {where}{fix}.")
+        problems.append(_problem(
+            src[0] if dense else output_id,
+            f"The data's labels use {want - 1} symbols, so CTC needs {want} scores at every step (the "
+            f"symbols and the blank), but {where}{fix}.",
+            "out_features" if dense else None,
+            _set(src[0], {"out_features": want}, f"Set the last Dense to {want} outputs") if dense else None))
     steps = out_spec.dims[0]
     if steps is not None:
         need, split, i = _ctc_steps_needed(dataset)
         if need > steps:
-            problems.append(
+            problems.append(_problem(
+                output_id,
                 f"The Output '{output_id}' gets {steps} time steps, but the longest label ({split} sample {i}) needs "
                 f"{need} (one per symbol, plus a blank between repeated symbols): give the network more steps "
                 "before the Output (fewer pooling or striding steps over the width, or a wider image / longer "
-                "input).")
+                "input)."))
     elif input_id is not None and not problems:
         short = _ctc_short_sample(graph, input_id, output_id, dataset)
         if short is not None:
             t, steps, need, split, i = short
-            problems.append(
+            problems.append(_problem(
+                output_id,
                 f"The Output '{output_id}' gets {steps} time steps from a {t}-step input, but the label of {split} "
                 f"sample {i} (that long) needs {need} (one per symbol, plus a blank between repeated symbols): "
                 "give the network more steps before the Output (fewer pooling or striding steps over time), or "
-                "leave out samples too short for their labels.")
+                "leave out samples too short for their labels."))
     return problems
 
 

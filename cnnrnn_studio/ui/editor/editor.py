@@ -8,6 +8,7 @@ item, not per mouse move) and announced with `analysis_changed`.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import re
 from typing import Any
 
@@ -20,6 +21,7 @@ from ...errors import StudioError
 from ...graph import Analysis, Graph
 from ...project import Project
 from . import commands as C
+from .data_check import ACTIONS as DATA_ACTIONS, DataCheck
 from .geometry import CARD_H, CARD_W, GRID
 from .layout import fitted_positions, tidy_positions
 from .linking import link_refusal
@@ -35,6 +37,8 @@ def fix_label(fix: dict | None) -> str:
     """The words on a one-click fix button: "Insert Flatten", "Replace with Global average pool"."""
     if not fix:
         return ""
+    if fix.get("label"):  # settings and data fixes say what they do ("Set the last Dense to 4 outputs")
+        return str(fix["label"])
     spec = REGISTRY.get(fix.get("type", ""))
     name = spec.label if spec else str(fix.get("type"))
     if fix.get("action") == "replace":
@@ -68,6 +72,7 @@ class Editor(QObject):
         self._drag_serial = 0
         self._paste_count = 0
         self.project.graph.subscribe(self._on_graph)
+        self.data_check = DataCheck(self)  # the chosen dataset, loaded in the background, checked on every edit
 
     # --- the project -------------------------------------------------------------------
     @property
@@ -93,8 +98,12 @@ class Editor(QObject):
 
     def refresh(self) -> Analysis:
         self._stale = False
-        self._analysis = self.project.analyze()
-        self.analysis_changed.emit(self._analysis)
+        a = self.project.analyze()
+        data = self.data_check.problems(a)
+        if data:  # the data-fit problems join the graph's (a copy: the project's cached Analysis stays pure)
+            a = dataclasses.replace(a, problems=a.problems + data)
+        self._analysis = a
+        self.analysis_changed.emit(a)
         return self._analysis
 
     def _on_graph(self, event: str, payload: dict) -> None:
@@ -364,6 +373,15 @@ class Editor(QObject):
     # --- fixes and layout ---------------------------------------------------------------------
     def apply_fix(self, fix: dict | None) -> bool:
         """The one-click fix a Problem suggests, as one undoable macro."""
+        if fix and fix.get("action") in DATA_ACTIONS:
+            return self.data_check.apply(fix)
+        if fix and fix.get("action") == "set_params" and fix.get("block") in self.graph:
+            bid = fix["block"]
+            new = {**self.graph.block(bid).params, **dict(fix.get("params") or {})}
+            if self.set_params(bid, new, fix_label(fix)):
+                self.select_requested.emit([bid])
+                return True
+            return False
         if not fix or fix.get("type") not in REGISTRY or fix.get("block") not in self.graph:
             return False
         target, type_id = fix["block"], fix["type"]

@@ -158,7 +158,8 @@ class BlockForm(QWidget):
             if pr.field and pr.field in self.fields:
                 field_msgs[pr.field] = pr.message
             row = QWidget()
-            rl = QHBoxLayout(row)
+            # a long fix ("Set the Input to image [1, 32, 32]") goes under its message, not beside it
+            rl = QVBoxLayout(row) if len(fix_label(pr.fix)) > 24 else QHBoxLayout(row)
             rl.setContentsMargins(0, 0, 0, 0)
             msg = QLabel(sentence(pr))
             msg.setWordWrap(True)
@@ -168,7 +169,7 @@ class BlockForm(QWidget):
                 b = QPushButton(fix_label(pr.fix))
                 b.setProperty("role", "fix")
                 b.clicked.connect(lambda _=False, fx=pr.fix: self.editor.apply_fix(fx))
-                rl.addWidget(b, 0, Qt.AlignTop)
+                rl.addWidget(b, 0, Qt.AlignTop if isinstance(rl, QHBoxLayout) else Qt.AlignLeft)
             self.problems.addWidget(row)
         for name, f in self.fields.items():  # an analysis message replaces only its own old message
             msg, before = field_msgs.get(name, ""), getattr(f, "analysis_message", "")

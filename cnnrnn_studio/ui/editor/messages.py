@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (QHBoxLayout, QHeaderView, QLabel, QPushButton, QT
 
 from ...graph import Analysis
 from ..shell import theme
+from .data_check import OfferBar
 from .editor import Editor, fix_label, sentence
 
 MAX_FIX_BUTTONS = 60  # item widgets are costly; a network with more fixes shows the first ones
@@ -60,6 +61,9 @@ class MessagePanel(QWidget):
         lay.setContentsMargins(6, 4, 6, 4)
         lay.setSpacing(4)
         lay.addLayout(top)
+        # "Fit the network to this data" / "Start from the LSTM template" when the chosen data needs it
+        self.data_offer = OfferBar(editor.data_check, quiet=True, one_row=True)
+        lay.addWidget(self.data_offer)
         lay.addWidget(self.note)
         lay.addWidget(self.tree, 1)
         self.note.hide()

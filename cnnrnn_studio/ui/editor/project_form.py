@@ -15,6 +15,7 @@ from ...data import BUILTIN_DATASETS, FILE_FORMATS, guess_format
 from ...graph import Analysis
 from ...project.training import TRAINING_PARAMS
 from ..shell import dialogs, theme
+from .data_check import FIT_WORDS, OfferBar
 from .editor import Editor, field_words
 from .fields import ParamField, field_label, make_field
 
@@ -67,10 +68,10 @@ class ProjectForm(QWidget):
         self.file_path = QLineEdit()
         self.file_path.setPlaceholderText("path of a CSV, .ts, .tsv, .npz file or an image folder")
         self.file_path.editingFinished.connect(self._file_changed)
-        browse = QPushButton("Browse…")
-        browse.clicked.connect(self._browse)
+        self.browse = QPushButton("Browse…")
+        self.browse.clicked.connect(self._browse)
         fr.addWidget(self.file_path, 1)
-        fr.addWidget(browse)
+        fr.addWidget(self.browse)
         dform.addRow("File", self.file_row)
         self.file_format = QComboBox()
         for f in FILE_FORMATS:
@@ -82,6 +83,20 @@ class ProjectForm(QWidget):
         self.dataset_about.setWordWrap(True)
         self.dataset_about.setProperty("role", "help")
         lay.addWidget(self.dataset_about)
+        # The live data check: what it found, the templates for another kind of data, and the one
+        # command that adapts the Input, the last Dense and the Output task (one undo step).
+        self.data_offer = OfferBar(editor.data_check, with_fit=False)
+        lay.addWidget(self.data_offer)
+        self.fit_button = QPushButton(FIT_WORDS)
+        self.fit_button.setToolTip("Adapt the Input, the last Dense and the Output task to the chosen data "
+                                   "(Ctrl+Z undoes it).")
+        self.fit_button.clicked.connect(editor.data_check.fit)
+        fit_row = QHBoxLayout()
+        fit_row.addWidget(self.fit_button)
+        fit_row.addStretch(1)
+        lay.addLayout(fit_row)
+        editor.data_check.changed.connect(self._data_checked)
+        editor.analysis_changed.connect(self._data_checked)
 
         head = QLabel("Training")
         head.setProperty("role", "heading")
@@ -96,11 +111,18 @@ class ProjectForm(QWidget):
             tform.addRow(field_label(p), f)
         lay.addLayout(tform)
         lay.addStretch(1)
+        self._data_checked()
         editor.project_fields_changed.connect(self.refresh)
         editor.project_replaced.connect(self.refresh)
         self.refresh()
 
     # --- model -> form ---------------------------------------------------------------------
+    def _data_checked(self, *_args) -> None:
+        check = self.editor.data_check
+        self.fit_button.setVisible(check.offer() is not None)
+        self.fit_button.setEnabled(bool(check.fit_steps()) or (check.kind_differs() and bool(
+            check.loaded and check.loaded.templates)))
+
     def refresh(self, *_args) -> None:
         p = self.editor.project
         if not self.name.hasFocus():
