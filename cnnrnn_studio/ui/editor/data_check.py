@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QCoreApplication, QObject, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from ...errors import StudioError
@@ -43,6 +43,7 @@ FIT = "fit_data"            # Problem.fix / offer action: adapt the network to t
 TEMPLATE = "use_template"   # ... replace the network with a template adapted to the data
 ACTIONS = (FIT, TEMPLATE)
 FIT_WORDS = "Fit the network to this data"
+LOAD_DELAY_MS = 300         # a dataset starts loading this long after it was chosen (see follow_project)
 MAX_CACHED = 2              # loaded datasets kept: the current one and the one undo goes back to
 
 # What the data is, said to someone who did not build the dataset.
@@ -170,6 +171,11 @@ class DataCheck(QObject):
         self._loading: dict[tuple, BackgroundTask] = {}
         self._key: tuple | None = None
         self._fit_memo: tuple | None = None  # (graph revision, dataset key, graph, fit_steps())
+        self._pending: list[tuple[tuple, BackgroundTask]] = []
+        self._start_timer = QTimer(self)
+        self._start_timer.setSingleShot(True)
+        self._start_timer.setInterval(LOAD_DELAY_MS)
+        self._start_timer.timeout.connect(self._start_pending)
         editor.project_fields_changed.connect(self.follow_project)
         app = QCoreApplication.instance()
         if app is not None:  # quitting: let a load end before Python shuts down under it
@@ -200,12 +206,23 @@ class DataCheck(QObject):
             task.done.connect(self._loaded)
             self._loading[key] = task
             _join_at_exit()
-            task.start()
+            # Started a moment later, not at once: the window paints first (loading data imports
+            # torch, seconds of start-up work), and a path being typed loads only once it settles.
+            self._pending.append((key, task))
+            self._start_timer.start()
         elif key in self._cache:
             self._cache.move_to_end(key)
         if announce:
             self.editor.refresh()
             self.changed.emit()
+
+    def _start_pending(self) -> None:
+        pending, self._pending = self._pending, []
+        for key, task in pending:
+            if key == self._key:
+                task.start()
+            else:  # chosen and left again before it started: never loaded
+                self._loading.pop(key, None)
 
     def _loaded(self, result: tuple) -> None:
         key, loaded = result
@@ -224,6 +241,8 @@ class DataCheck(QObject):
 
     def wait(self, timeout_ms: int = 30000) -> bool:
         """Join the loads still running (tests, closing)."""
+        self._start_timer.stop()
+        self._start_pending()
         return all(t.wait(timeout_ms) for t in list(self._loading.values()))
 
     # --- the check --------------------------------------------------------------------------
