@@ -60,6 +60,9 @@ class Project:
         self.training = training
         self.path = Path(path) if path else None
         self.extra = extra or {}  # keys other tools wrote: kept and written back untouched
+        # Data files outside the project's folder that the person chose not to let it read (the app
+        # asks when such a project is opened); load_project_dataset refuses them. Never saved.
+        self.refused_data: frozenset[Path] = frozenset()
         self._analysis: tuple[tuple[int, int, int | None], Analysis] | None = None
 
     # --- the network -----------------------------------------------------------------
@@ -126,7 +129,9 @@ class Project:
 
     def copy(self) -> "Project":
         """An independent copy (same file path): a snapshot that later edits do not reach."""
-        return Project.from_dict(self.to_dict(), path=self.path)
+        twin = Project.from_dict(self.to_dict(), path=self.path)
+        twin.refused_data = self.refused_data
+        return twin
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2) + "\n"
