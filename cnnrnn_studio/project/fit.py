@@ -36,6 +36,15 @@ def outside_data(project: Project, base_dir: Path | None = None) -> list[tuple[s
     return [(role, p) for role, p in data_paths(project.dataset, base) if outside_folder(p, base)]
 
 
+def full_location(path: Path) -> str:
+    """The path as the project spells it, and where it really leads when that differs ('..' or a link)."""
+    try:
+        real = Path(path).resolve()
+    except (OSError, RuntimeError):
+        return str(path)
+    return str(path) if real == Path(path) else f"{path} (that is {real})"
+
+
 def refused_data_problem(project: Project, base_dir: Path | None = None) -> str | None:
     """Why the dataset is not read, when it names a file the person chose not to let this project
     read (`Project.refused_data`, set by the app); None when it may be read."""
@@ -44,7 +53,7 @@ def refused_data_problem(project: Project, base_dir: Path | None = None) -> str 
     for role, path in outside_data(project, base_dir):
         if path in project.refused_data:
             base = Path(base_dir if base_dir is not None else project.base_dir).absolute()
-            return (f"The dataset's {role} {path} is outside the project's folder ({base}), and you chose not "
+            return (f"The dataset's {role} {full_location(path)} is outside the project's folder ({base}), and you chose not "
                     "to let this project read files there, so it was not read. If you trust it, allow it with "
                     "File → Data outside the project's folder…; or move the file into the project's folder.")
     return None

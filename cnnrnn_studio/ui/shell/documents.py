@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QWidget
 
 from ...errors import ProjectError, StudioError
 from ...project import Project, load_project, load_template
-from ...project.fit import outside_data
+from ...project.fit import full_location, outside_data
 from . import dialogs
 from ..editor.editor import Editor, lay_out_unplaced
 from ..editor.layout import fitted_positions
@@ -155,7 +155,7 @@ class Documents(QObject):
 
     def _ask_outside(self, project: Project, files: list[tuple[str, Path]], key: str) -> str:
         allowed = dialogs.ask_outside_data(self.window, project.name, str(Path(project.base_dir).absolute()),
-                                           [(role, str(p)) for role, p in files])
+                                           [(role, full_location(p)) for role, p in files])
         answer = "allow" if allowed else "refuse"
         if not dialogs.HEADLESS:  # nobody answered a headless run: ask the person next time
             self.settings.setValue(key, answer)
