@@ -165,3 +165,18 @@ def test_headless_answers_are_not_remembered(window, dialogs, sent_project, monk
     monkeypatch.setattr(dlg, "HEADLESS", False)
     window.docs.open_path(project_file, ask=False)
     assert len(dialogs.outside_asked) == 2
+
+
+def test_a_run_of_a_refused_project_does_not_read_the_data_either(window, dialogs, tmp_path, qtbot):
+    from cnnrnn_studio.cli import main
+
+    _csv(tmp_path / "secret" / "secret.csv")
+    project_file = _project(tmp_path / "proj", "../secret/secret.csv")
+    run_dir = tmp_path / "proj" / "runs" / "one"
+    assert main(["train", str(project_file), "--out", str(run_dir)]) == 0  # made on the CLI, which reads it
+    dialogs.outside_answer = False
+    window.docs.open_path(project_file, ask=False)
+    dash = window.dashboard()
+    dash.open_run(str(run_dir))
+    qtbot.waitUntil(lambda: "cannot be shown" in dash.results.headline.text(), timeout=60000)
+    assert "you chose not to let this project read" in dash.results.headline.text()
