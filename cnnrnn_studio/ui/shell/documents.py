@@ -192,6 +192,9 @@ class Documents(QObject):
 
         # never over the project's own data; over a file the studio did not write only after a yes
         data = [p for _, p in data_paths(self.project.dataset, self.project.base_dir)]
+        weights = getattr(getattr(self.window, "model_io", None), "weights", None)  # the weights in use
+        if weights is not None:
+            data += [weights.path, weights.path / "weights.safetensors"]
         if not may_write(self.window, path, title="Cannot save the project", own=is_studio_project,
                          inputs=data, skip=self.project.path):
             return False

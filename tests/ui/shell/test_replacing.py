@@ -161,3 +161,17 @@ def test_gui_screenshot_replaces_its_own_picture(tmp_path, qapp):
     assert shot.stat().st_mtime_ns >= first and is_studio_screenshot(shot)
     mine = _notes(tmp_path / "mine.png")
     assert main(["gui", "--screenshot", str(mine), "--force"]) == 0 and is_studio_screenshot(mine)
+
+
+def test_save_as_never_goes_over_the_weights_in_use(window, dialogs, tmp_path):
+    from cnnrnn_studio.compile.weights import save_weights
+
+    window.docs.new_from_template("cnn1d_classifier", ask=False)
+    weights = tmp_path / "trained.safetensors"
+    save_weights(window.editor.project.build_model(), weights)
+    assert window.model_io.load_weights(weights) and window.model_io.wait()
+    before = weights.read_bytes()
+    dialogs.save_path, dialogs.replace_answer = str(weights), True
+    window.act_save_as.trigger()
+    assert weights.read_bytes() == before and dialogs.replace_asked == []
+    assert "never replaced" in dialogs.errors[-1][1]
