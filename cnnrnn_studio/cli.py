@@ -128,6 +128,8 @@ def build_parser() -> argparse.ArgumentParser:
     g = sub.add_parser("gui", help="open the app (the default)")
     g.add_argument("project", nargs="?")
     g.add_argument("--screenshot", metavar="PNG", help="render the main window to PNG and exit")
+    g.add_argument("--force", action="store_true",
+                   help="--screenshot: replace an existing file that an earlier screenshot did not write")
     g.add_argument("--self-test", action="store_true", help="run a scripted user journey offscreen and exit")
     g.set_defaults(func=cmd_gui)
 

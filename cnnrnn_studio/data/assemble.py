@@ -61,10 +61,17 @@ def label_control_problem(label: str) -> str | None:
     """Why a class label cannot be used, if it holds a control character (NUL, a stray carriage
     return...): it would make a class of its own that looks like another. None when it is fine."""
     control = next((ch for ch in label if unicodedata.category(ch) == "Cc"), None)
-    if control is None:
-        return None
-    return (f"the label {label!r} holds the control character {control!r} (U+{ord(control):04X}), which would "
-            "make a class of its own that looks like another; remove it from the file")
+    if control is not None:
+        return (f"the label {label!r} holds the control character {control!r} (U+{ord(control):04X}), which "
+                "would make a class of its own that looks like another; remove it from the file")
+    # Invisible formatting characters (right-to-left override, zero-width space, BOM...) do the same;
+    # the joiners stay allowed: emoji sequences and some scripts need them.
+    hidden = next((ch for ch in label if unicodedata.category(ch) == "Cf" and ch not in "\u200c\u200d"), None)
+    if hidden is not None:
+        return (f"the label {label!r} holds the invisible formatting character U+{ord(hidden):04X} "
+                f"({unicodedata.name(hidden, 'unnamed')}), which would make a class of its own that looks like "
+                "another (or shows its text reversed); remove it from the file")
+    return None
 
 
 def sorted_class_names(names: Sequence[str]) -> list[str]:

@@ -117,9 +117,11 @@ class Analysis:
         return self.params.get(self.output_id, {}).get("task") if self.output_id else None
 
 
-def analyze(graph: Graph, batch_size: int | None = None, memory_limit: int | None = None) -> Analysis:
+def analyze(graph: Graph, batch_size: int | None = None, memory_limit: int | None = None,
+            gpu_memory: int | None = None) -> Analysis:
     """Check the network. `batch_size`: the samples per training step the memory estimate is for
-    (None: one sample); `memory_limit`: bytes it must fit in (None: this machine's memory)."""
+    (None: one sample); `memory_limit`: bytes it must fit in (None: this machine's memory);
+    `gpu_memory`: the chosen GPU's memory in bytes when training runs on one (None: no GPU)."""
     a = Analysis()
     g = graph.nx
     add = a.problems.append
@@ -243,6 +245,8 @@ def analyze(graph: Graph, batch_size: int | None = None, memory_limit: int | Non
     limit = memory_limit if memory_limit is not None else _machine_memory()
     if a.memory.total > limit:
         add(Problem(None, a.memory.sentence(limit), "memory"))
+    elif gpu_memory is not None and gpu_memory > 0 and a.memory.total > gpu_memory:
+        add(Problem(None, a.memory.sentence(gpu_memory, "the chosen GPU's"), "memory"))
     return a
 
 

@@ -14,6 +14,10 @@ a network it refuses does not fit:
 
 The batch size is the project's (its training settings, 64 by default) where the project is
 known; a bare graph is estimated for one sample.
+
+When the project trains on a CUDA GPU, the estimate is also compared with that GPU's memory. This
+module never asks torch: the layer that knows the device passes the GPU's figure in
+(`analyze(..., gpu_memory=...)`, from project/file.py `chosen_gpu_memory`).
 """
 
 from __future__ import annotations
@@ -88,15 +92,17 @@ class MemoryEstimate:
     def largest(self, n: int = 3) -> list[tuple[str, int]]:
         return sorted(self.per_block.items(), key=lambda kv: -kv[1])[:n]
 
-    def sentence(self, limit: int) -> str:
-        """Why it cannot fit, naming the largest blocks and the figures."""
+    def sentence(self, limit: int, where: str = "this machine's") -> str:
+        """Why it cannot fit in `limit` bytes (`where`: whose memory, "this machine's" or "the chosen
+        GPU's"), naming the largest blocks and the figures."""
         blocks = ", ".join(f"{bid} ({format_bytes(b)})" for bid, b in self.largest() if b > 0)
         per = "one sample" if self.batch_size == 1 else f"batch size {self.batch_size}"
         return (f"The network needs about {format_bytes(self.total)} of memory to train at {per}, more than "
-                f"this machine's {format_bytes(limit)} (weights {format_bytes(self.weights)}, gradients "
+                f"{where} {format_bytes(limit)} (weights {format_bytes(self.weights)}, gradients "
                 f"{format_bytes(self.gradients)}, optimizer state {format_bytes(self.optimizer)}, activations "
                 f"{format_bytes(self.activations)}). The largest blocks: {blocks}. Make them smaller (fewer "
-                f"filters or units, a smaller input), or use a smaller batch size.")
+                f"filters or units, a smaller input), or use a smaller batch size"
+                + (", or train on the CPU." if "GPU" in where else "."))
 
 
 def numel(dims) -> int:

@@ -106,11 +106,16 @@ def is_studio_onnx(path: Path) -> bool:
 
 
 def command_inputs(project: Project, weights: Any = None) -> list[Path]:
-    """The files an export reads (the project file, the weights): never an export's target."""
+    """The files an export reads (the project file, the weights, the dataset's files): never an
+    export's target."""
+    from ..data.files import data_paths
+
     out = [Path(project.path)] if getattr(project, "path", None) else []
     if weights is not None:
         w = Path(weights).expanduser()
         out += [w, w / "weights.safetensors"] if w.is_dir() else [w]
+    if getattr(project, "dataset", None) is not None:
+        out += [p for _, p in data_paths(project.dataset, project.base_dir)]
     return out
 
 

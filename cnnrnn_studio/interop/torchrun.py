@@ -213,7 +213,7 @@ on; HOST:PORT is an address and free port of the first machine that all of them 
 """
 
 
-def _studio_files(folder: Path) -> set[str]:
+def studio_files(folder: Path) -> set[str]:
     """The file names the studio's marker in `folder` says it wrote (empty when there is no marker)."""
     import json
     import stat
@@ -230,12 +230,6 @@ def _studio_files(folder: Path) -> set[str]:
     return {f for f in d["files"] if isinstance(f, str)}
 
 
-def outside_data(project: Project) -> list[tuple[str, Path]]:
-    """The dataset's files that lie outside the project's folder (by '..', an absolute path or a link)."""
-    from ..data.files import data_paths, outside_folder
-
-    base = project.base_dir
-    return [(role, p) for role, p in data_paths(project.dataset, base) if outside_folder(p, base)]
 
 
 def export_torchrun_script(project: Any, out_dir: Any, *, weights: Any = None, dataset: Any = None,
@@ -271,6 +265,10 @@ def export_torchrun_script(project: Any, out_dir: Any, *, weights: Any = None, d
         raise ExportError(f"the folder {parent} does not exist.", where=str(target))
     if not os.access(target if target.exists() else parent, os.W_OK | os.X_OK):
         raise ExportError("cannot write here (permission denied). Choose another folder.", where=str(target))
+    from ..project.fit import outside_data, refused_data_problem
+
+    if dataset is None and refused_data_problem(project) is not None:  # the app's "do not read them"
+        raise ExportError(refused_data_problem(project))
     if dataset is None and not allow_outside_data:
         for role, path in outside_data(project):
             raise ExportError(f"the dataset's {role} {path} is outside the project's folder "
@@ -282,7 +280,7 @@ def export_torchrun_script(project: Any, out_dir: Any, *, weights: Any = None, d
 
     inputs = command_inputs(project, weights) + [p for _, p in data_paths(project.dataset, project.base_dir)]
     if target.is_dir():
-        ours = _studio_files(target)
+        ours = studio_files(target)
         theirs = []
         for name in (*OUTPUT_FILES, MARKER):
             refuse_replacing(target / name, ExportError, inputs=inputs, force=True)  # never an input

@@ -60,16 +60,27 @@ class Project:
         self.training = training
         self.path = Path(path) if path else None
         self.extra = extra or {}  # keys other tools wrote: kept and written back untouched
-        self._analysis: tuple[tuple[int, int], Analysis] | None = None
+        # Data files outside the project's folder that the person chose not to let it read (the app
+        # asks when such a project is opened); load_project_dataset refuses them. Never saved.
+        self.refused_data: frozenset[Path] = frozenset()
+        self._analysis: tuple[tuple[int, int, int | None], Analysis] | None = None
 
     # --- the network -----------------------------------------------------------------
     def analyze(self) -> Analysis:
-        """Shapes, counts and problems, with the training memory at the project's batch size;
-        cached until the graph or the batch size changes."""
-        key = (self.graph.revision, self.batch_size)
+        """Shapes, counts and problems, with the training memory at the project's batch size (and,
+        when it trains on a CUDA GPU that is present, against that GPU's memory); cached until the
+        graph, the batch size or the device changes."""
+        key = (self.graph.revision, self.batch_size, self.gpu_memory)
         if self._analysis is None or self._analysis[0] != key:
-            self._analysis = (key, analyze(self.graph, batch_size=key[1]))
+            self._analysis = (key, analyze(self.graph, batch_size=key[1], gpu_memory=key[2]))
         return self._analysis[1]
+
+    @property
+    def gpu_memory(self) -> int | None:
+        """The memory of the GPU this project trains on: its training device is cuda and a GPU is
+        there (None otherwise: auto and cpu never load torch here, the editor calls this often)."""
+        device = (self.training or {}).get("device") if isinstance(self.training, dict) else None
+        return chosen_gpu_memory(device) if isinstance(device, str) else None
 
     @property
     def batch_size(self) -> int:
@@ -118,7 +129,9 @@ class Project:
 
     def copy(self) -> "Project":
         """An independent copy (same file path): a snapshot that later edits do not reach."""
-        return Project.from_dict(self.to_dict(), path=self.path)
+        twin = Project.from_dict(self.to_dict(), path=self.path)
+        twin.refused_data = self.refused_data
+        return twin
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2) + "\n"
@@ -228,6 +241,34 @@ def migrate(d: Any, source: str = "project") -> dict:
             raise ProjectError(e.message, where=f"{source}, {e.where}" if e.where else source) from None
         version = d["version"]
     return d
+
+
+_GPU_MEMORY: dict[str, int | None] = {}
+
+
+def chosen_gpu_memory(device: str) -> int | None:
+    """Bytes of memory on the CUDA GPU `device` names ("cuda", "cuda:1"); None for other devices or
+    where no GPU is present. Asked once per device (torch is loaded only for a cuda device)."""
+    name = device.strip().lower()
+    if not name.startswith("cuda"):
+        return None
+    if name not in _GPU_MEMORY:
+        _GPU_MEMORY[name] = _ask_gpu_memory(name)
+    return _GPU_MEMORY[name]
+
+
+def _ask_gpu_memory(name: str) -> int | None:
+    try:
+        import torch
+
+        if not torch.cuda.is_available():
+            return None
+        index = int(name.split(":", 1)[1]) if ":" in name else 0
+        if not 0 <= index < torch.cuda.device_count():
+            return None
+        return int(torch.cuda.get_device_properties(index).total_memory)
+    except Exception:  # noqa: BLE001 - no usable GPU: the device check reports that, not this
+        return None
 
 
 def load_project(path: str | os.PathLike) -> Project:

@@ -29,14 +29,51 @@ class DatasetError(StudioError):
     """The project's dataset cannot be loaded (bad spec, missing or broken file)."""
 
 
+def outside_data(project: Project, base_dir: Path | None = None) -> list[tuple[str, Path]]:
+    """The dataset's files that lie outside the project's folder (by '..', an absolute path or a
+    link): [(role, full path)]. `export --torchrun-script` refuses them unless allowed; the app
+    asks about them once when such a project is opened."""
+    from ..data.files import data_paths, outside_folder
+
+    base = base_dir if base_dir is not None else project.base_dir
+    return [(role, p) for role, p in data_paths(project.dataset, base) if outside_folder(p, base)]
+
+
+def full_location(path: Path) -> str:
+    """The path as the project spells it, and where it really leads when that differs ('..' or a link)."""
+    try:
+        real = Path(path).resolve()
+    except (OSError, RuntimeError):
+        return str(path)
+    return str(path) if real == Path(path) else f"{path} (that is {real})"
+
+
+def refused_data_problem(project: Project, base_dir: Path | None = None) -> str | None:
+    """Why the dataset is not read, when it names a file the person chose not to let this project
+    read (`Project.refused_data`, set by the app); None when it may be read."""
+    if not project.refused_data:
+        return None
+    for role, path in outside_data(project, base_dir):
+        if path in project.refused_data:
+            base = Path(base_dir if base_dir is not None else project.base_dir).absolute()
+            return (f"The dataset's {role} {full_location(path)} is outside the project's folder ({base}), and you chose not "
+                    "to let this project read files there, so it was not read. If you trust it, allow it with "
+                    "File → Data outside the project's folder…; or move the file into the project's folder.")
+    return None
+
+
 def load_project_dataset(project: Project, *, base_dir: Path | None = None, seed: int | None = None,
                          validation_split: float | None = None) -> Dataset:
-    """data.load_dataset for the project's dataset, with the training section's seed and validation share."""
+    """data.load_dataset for the project's dataset, with the training section's seed and validation share.
+    Data the person chose not to let this project read (see `refused_data_problem`) is never opened."""
     from ..data import DataError, load_dataset
 
     if not project.dataset:
         raise DatasetError("The project has no dataset: choose one (a built-in dataset or your own files) "
                            "before training.")
+    refused = refused_data_problem(project, base_dir)
+    if refused is not None:
+        raise DatasetError(refused)
     if seed is None or validation_split is None:
         from .training import TrainConfig
 

@@ -417,6 +417,8 @@ def run_self_test(app=None) -> int:
     dialogs.ask_save_project = lambda parent, suggested: journey.answers.pop("save", None)
     dialogs.ask_open_project = lambda parent, folder="": journey.answers.pop("open", None)
     dialogs.ask_export_path = lambda parent, suggested, flt: journey.answers.pop("export", None)
+    dialogs.ask_replace = lambda parent, path, ours: False          # nobody at the screen: keep the file
+    dialogs.ask_outside_data = lambda parent, name, folder, files: False
     window.show_start_page()
     window.show()
     app.processEvents()

@@ -266,11 +266,14 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     s = run.summary
     task = s.get("task") or ds.task
     result = evaluate(run.model, ds.test, task, ds.class_names, ds.meta)
+    status = s.get("status") or "finished"   # load_run reads a dead process's "running" as interrupted
     if args.json:
-        out = {"run_dir": str(run.folder), "split": "test", **{k: v for k, v in result.items()}}
+        out = {"run_dir": str(run.folder), "split": "test", "status": status, **{k: v for k, v in result.items()}}
         print(json.dumps(out, default=_clean))
         return 0
     print(f"Run {run.folder.name}: {result['n']:,} test samples")
+    if status != "finished":
+        print(_state_note(s, status))
     if task == "classification":
         print(f"Accuracy {_pct(result['accuracy'])}, macro F1 {_num(result['macro_f1'])}")
         width = max([len(c["class"]) for c in result["per_class"]] + [5])
@@ -283,6 +286,16 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     else:
         print(f"MAE {_num(result['mae'])}, RMSE {_num(result['rmse'])} (in the targets' own units)")
     return 0
+
+
+def _state_note(summary: dict, status: str) -> str:
+    """A line saying that the run did not finish, and which epoch's weights are scored."""
+    why = {"interrupted": "was interrupted (its process ended without writing its state)",
+           "running": "is still training", "stopped": "was stopped", "diverged": "diverged",
+           "failed": "failed"}.get(status, f"is {status}")
+    done = int(summary.get("epochs_run") or 0)
+    return (f"Note: this run {why} after {done} of {summary.get('epochs') or '?'} epochs; these are the scores of "
+            "the weights it kept.")
 
 
 def cmd_generate(args: argparse.Namespace) -> int:

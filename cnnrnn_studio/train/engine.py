@@ -381,6 +381,11 @@ class Trainer:
         self.device = resolve_device(self.cfg.device)
         if self.device.type == "cuda":
             torch.cuda.set_device(self.device)  # the current device is per thread: set it in the one that trains
+            # the estimate against this GPU's memory too (graph/memory.py), before anything is allocated there
+            gpu = int(torch.cuda.get_device_properties(self.device).total_memory)
+            fit = analyze(self.project.graph, batch_size=self.cfg.batch_size, gpu_memory=gpu)
+            if not fit.ok:
+                raise ValidationError(fit.errors)
 
     def _place_model_and_data(self, ds: Dataset) -> None:
         """The seeded model on the device; the data too when it fits, else in pinned host memory

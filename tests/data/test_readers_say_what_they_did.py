@@ -64,6 +64,20 @@ def test_control_characters_in_a_label_are_refused_with_the_line(tmp_path, refus
         load_dataset(_spec(path))
 
 
+@pytest.mark.parametrize("char", ["\u202e", "\u200b", "\ufeff", "\u2066"])
+def test_invisible_formatting_characters_in_a_label_are_refused_with_the_line(tmp_path, refuses, char):
+    path = tmp_path / "fmt.csv"
+    path.write_bytes(_rows().replace("7,14,x", f"7,14,x{char}y").encode("utf-8"))
+    with refuses(r"fmt\.csv line 8, column 3: the label .* invisible formatting character U\+"):
+        load_dataset(_spec(path))
+
+
+def test_labels_with_joiners_still_load(write):
+    family = "\U0001F468\u200d\U0001F469"   # an emoji sequence joined by U+200D
+    text = "a,label\n" + "".join(f"{i},{family if i % 2 else 'solo'}\n" for i in range(12))
+    assert sorted(load_dataset(_spec(write("zwj.csv", text))).class_names) == sorted([family, "solo"])
+
+
 def test_labels_with_ordinary_text_still_load(write):
     text = "a,label\n" + "".join(f"{i},{'café au lait' if i % 2 else 'thé'}\n" for i in range(12))
     ds = load_dataset(_spec(write("ok.csv", text)))

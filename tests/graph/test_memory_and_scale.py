@@ -92,3 +92,46 @@ def test_summary_rows_mark_only_the_broken_blocks_in_a_long_chain():
     rows = summary_rows(g, analyze(g))
     assert [r["id"] for r in rows if not r["ok"]] == ["bad"]
     assert rows[-2]["id"] in ("bad", "out")
+
+
+def test_a_network_too_big_for_the_chosen_gpu_says_so_with_the_gpu_figure():
+    g = _dense(1000, 1000)
+    need = analyze(g).memory.total
+    assert analyze(g, gpu_memory=need).ok
+    a = analyze(g, gpu_memory=need - 1)
+    (p,) = [p for p in a.errors if p.code == "memory"]
+    assert "the chosen GPU's" in p.message and format_bytes(need - 1) in p.message
+    assert "d1" in p.message and "train on the CPU" in p.message
+    # a network too big for the machine is reported once, against the machine
+    b = analyze(g, memory_limit=need - 1, gpu_memory=need - 1)
+    assert [("this machine's" in p.message) for p in b.errors if p.code == "memory"] == [True]
+
+
+def test_a_project_on_cuda_is_checked_against_the_gpu_it_names(monkeypatch):
+    import cnnrnn_studio.project.file as project_file
+
+    g = _dense(1000, 1000)
+    need = Project(g.copy(), training={"batch_size": 8}).analyze().memory.total
+    asked = []
+
+    def fake_gpu(name):  # no GPU in CI: the figure torch would give is passed in here
+        asked.append(name)
+        return need // 2 if name.startswith("cuda") else None
+
+    monkeypatch.setattr(project_file, "chosen_gpu_memory", fake_gpu)
+    on_gpu = Project(g.copy(), training={"batch_size": 8, "device": "cuda"}).analyze()
+    assert not on_gpu.ok and "the chosen GPU's" in on_gpu.errors[0].message
+    assert asked == ["cuda"]
+    on_cpu = Project(g.copy(), training={"batch_size": 8, "device": "cpu"}).analyze()
+    assert on_cpu.ok
+
+
+def test_no_gpu_present_means_no_gpu_figure():
+    from cnnrnn_studio.project.file import chosen_gpu_memory
+
+    import torch
+
+    assert chosen_gpu_memory("cpu") is None and chosen_gpu_memory("auto") is None
+    if not torch.cuda.is_available():
+        assert chosen_gpu_memory("cuda") is None
+        assert chosen_gpu_memory("cuda:3") is None

@@ -265,3 +265,13 @@ def test_import_onnx_names_a_fifo_or_device_for_what_it_is(tmp_path, capsys, spe
     err = capsys.readouterr().err
     assert ("FIFO" if special == "fifo" else "device") in err and "empty" not in err
     assert not (tmp_path / "p.json").exists()
+
+
+@pytest.mark.parametrize("flag", ["--python", "--onnx"])
+def test_export_never_replaces_the_projects_own_data_even_with_force(tmp_path, capsys, flag):
+    project = _table_project(tmp_path / "proj", train="data/table.csv")
+    data = tmp_path / "proj" / "data" / "table.csv"
+    before = data.read_bytes()
+    assert main(["export", str(project), flag, str(data), "--force"]) == 1
+    assert "own input" in capsys.readouterr().err
+    assert data.read_bytes() == before

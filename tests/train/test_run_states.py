@@ -102,7 +102,9 @@ def test_a_killed_run_is_shown_as_interrupted(tmp_path, capsys):
     from cnnrnn_studio import cli
 
     assert cli.main(["evaluate", str(folder), "--json"]) == 0   # its weights are loadable
-    capsys.readouterr()
+    assert json.loads(capsys.readouterr().out)["status"] == "interrupted"
+    assert cli.main(["evaluate", str(folder)]) == 0   # and evaluate says what state they come from
+    assert "Note: this run was interrupted" in capsys.readouterr().out
 
 
 def test_a_live_run_stays_running_and_one_without_a_process_is_interrupted():

@@ -23,6 +23,10 @@ class DialogLog:
         self.open_path: str | None = None
         self.save_path: str | None = None
         self.export_path: str | None = None
+        self.replace_answer = True          # "Replace the file?" (replacing.py)
+        self.replace_asked: list[tuple[str, bool | None]] = []
+        self.outside_answer = True          # "Let this project read data outside its folder?"
+        self.outside_asked: list[list[tuple[str, str]]] = []
 
 
 @pytest.fixture
@@ -55,6 +59,17 @@ def dialogs(monkeypatch) -> DialogLog:
     monkeypatch.setattr(dlg, "ask_save_project", lambda parent, suggested: log.save_path)
     monkeypatch.setattr(dlg, "ask_export_path", lambda parent, suggested, flt: log.export_path)
     monkeypatch.setattr(dlg, "ask_data_file", lambda parent, folder="": log.open_path)
+
+    def replace(parent, path, ours):
+        log.replace_asked.append((path, ours))
+        return log.replace_answer
+
+    def outside(parent, name, folder, files):
+        log.outside_asked.append(files)
+        return log.outside_answer
+
+    monkeypatch.setattr(dlg, "ask_replace", replace)
+    monkeypatch.setattr(dlg, "ask_outside_data", outside)
     return log
 
 

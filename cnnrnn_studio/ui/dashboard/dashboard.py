@@ -496,6 +496,12 @@ class TrainingDashboard(QWidget):
         self.results.show_run(run)
         self._try_run(run, None)
         # The run's test samples (for Results' gallery and for Try it): loaded once, in the background.
+        if run.project is not None and self.project is not None and self.project.refused_data:
+            # the person chose not to let this project read data outside its folder: nor do its runs
+            from ...project.fit import outside_data
+
+            base = (run.summary or {}).get("base_dir")
+            run.project.refused_data = frozenset(p for _, p in outside_data(run.project, Path(base) if base else None))
         engine = self.engine
         ds_task = BackgroundTask(lambda: engine.load_run_dataset(run))
         ds_task.done.connect(lambda ds, r=run: self._opened_dataset(r, ds))

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 SCREENSHOT_SIZE = (1600, 1000)
+SCREENSHOT_MARK = b"CNN-RNN Studio screenshot"
 
 
 def ensure_app(headless: bool):
@@ -77,6 +78,7 @@ def offer_recovery(window) -> None:
                 dialogs.show_error(window, "Cannot recover", f"The autosave could not be read: {e}")
                 autosave.discard(rec)
                 continue
+            window.docs.guard_outside_data(project)  # the same question as when the file is opened
             window.docs.show(project, modified=True)
         autosave.discard(rec)
 
@@ -129,16 +131,61 @@ def take_screenshot(app, window, path: str, project: str | None) -> int:
         window.view.fit_all(min_zoom=0.55)
     for _ in range(3):
         app.processEvents()
-    ok = window.grab().save(str(path), "PNG")
+    image = window.grab().toImage()
+    image.setText("Software", SCREENSHOT_MARK.decode("ascii"))  # how the next --screenshot knows it is ours
+    ok = _save_atomically(image, Path(path))
     if not ok:
         print(f"Error: could not write the screenshot to {path}.", file=sys.stderr)
     dispose(app, window)
     return 0 if ok else 1
 
 
+def _save_atomically(image, target: Path) -> bool:
+    """PNG into a temporary file beside the target, then renamed: a failure leaves no half picture."""
+    from ...errors import StudioError
+    from ...files import replace, temp_beside
+
+    try:
+        with temp_beside(target, StudioError, suffix=".png") as tmp:
+            if not image.save(str(tmp), "PNG"):
+                return False
+            replace(tmp, target, StudioError)
+    except StudioError:
+        return False
+    return True
+
+
+def is_studio_screenshot(path: Path) -> bool:
+    """A PNG an earlier `--screenshot` wrote (its text chunk, before the pixels, names the studio)."""
+    from ...files import starts_with
+
+    return starts_with(path, b"\x89PNG", 8) and starts_with(path, SCREENSHOT_MARK)
+
+
+def screenshot_target_problem(path: str, force: bool) -> str | None:
+    """Why --screenshot must not write `path` (None: it may): never over a folder, device or pipe,
+    and over a file an earlier screenshot did not write only with --force."""
+    from ...errors import StudioError
+    from ...files import check_target, refuse_replacing
+
+    if Path(path).expanduser().is_dir():
+        return f"{path}: this is a folder; give a picture name inside it, such as {Path(path) / 'screenshot.png'}."
+    try:
+        target = check_target(path, StudioError, "picture")
+        refuse_replacing(target, StudioError, own=is_studio_screenshot, force=force)
+    except StudioError as e:
+        return str(e)
+    return None
+
+
 def run_gui(args) -> int:
     project = getattr(args, "project", None)
     screenshot = getattr(args, "screenshot", None)
+    if screenshot:  # before any window: a refused target costs nothing
+        problem = screenshot_target_problem(screenshot, bool(getattr(args, "force", False)))
+        if problem is not None:
+            print(f"Error: {problem}", file=sys.stderr)
+            return 1
     app = ensure_app(headless=bool(screenshot))
     from PySide6.QtCore import QSettings, QTimer
 

@@ -4,6 +4,8 @@ the previous file intact (Project.save writes atomically)."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 from typing import Callable
 
@@ -12,6 +14,7 @@ from PySide6.QtWidgets import QWidget
 
 from ...errors import ProjectError, StudioError
 from ...project import Project, load_project, load_template
+from ...project.fit import full_location, outside_data
 from . import dialogs
 from ..editor.editor import Editor, lay_out_unplaced
 from ..editor.layout import fitted_positions
@@ -115,6 +118,7 @@ class Documents(QObject):
         except ProjectError as e:
             dialogs.show_error(self.window, "Cannot open the project", str(e))
             return False
+        self.guard_outside_data(project)  # before anything shows it (the Data tab would read it)
         lay_out_unplaced(project, self.view_size())
         self.show(project)
         self._remember(Path(path))
@@ -126,6 +130,48 @@ class Documents(QObject):
         folder = str(self.default_folder()) if self.recent() else ""
         path = dialogs.ask_open_project(self.window, folder)
         return self.open_path(path, ask=False) if path else False
+
+    # --- data outside the project's folder ------------------------------------------------------
+    def _outside_key(self, project: Project, files: list[tuple[str, Path]]) -> str:
+        """The settings key of one answer: the project file and the outside paths it reads, so a
+        changed path is asked about again."""
+        where = str(Path(project.path).resolve()) if project.path is not None else ""
+        ident = json.dumps([where, sorted(str(p) for _, p in files)])
+        return f"outside_data/{hashlib.sha256(ident.encode('utf-8')).hexdigest()[:32]}"
+
+    def guard_outside_data(self, project: Project) -> None:
+        """A project whose data lies outside its folder may read it only if the person allows it:
+        asked once per project and those paths (remembered in the settings); while refused, the
+        data is never read (`Project.refused_data`, see project/fit.py)."""
+        files = outside_data(project)
+        if not files:
+            project.refused_data = frozenset()
+            return
+        key = self._outside_key(project, files)
+        answer = self.settings.value(key)
+        if answer not in ("allow", "refuse"):
+            answer = self._ask_outside(project, files, key)
+        project.refused_data = frozenset() if answer == "allow" else frozenset(p for _, p in files)
+
+    def _ask_outside(self, project: Project, files: list[tuple[str, Path]], key: str) -> str:
+        allowed = dialogs.ask_outside_data(self.window, project.name, str(Path(project.base_dir).absolute()),
+                                           [(role, full_location(p)) for role, p in files])
+        answer = "allow" if allowed else "refuse"
+        if not dialogs.HEADLESS:  # nobody answered a headless run: ask the person next time
+            self.settings.setValue(key, answer)
+        return answer
+
+    def review_outside_data(self) -> bool:
+        """File → Data outside the project's folder…: ask again for the open project. True if the
+        answer now allows reading them."""
+        files = outside_data(self.project)
+        if not files:
+            dialogs.show_info(self.window, "Data outside the project's folder",
+                              "This project reads no data from outside its folder.")
+            return False
+        answer = self._ask_outside(self.project, files, self._outside_key(self.project, files))
+        self.project.refused_data = frozenset() if answer == "allow" else frozenset(p for _, p in files)
+        return answer == "allow"
 
     # --- save ---------------------------------------------------------------------------------
     def save(self) -> bool:
@@ -141,6 +187,17 @@ class Documents(QObject):
         return self._save_to(Path(path))
 
     def _save_to(self, path: Path) -> bool:
+        from ...data.files import data_paths
+        from .replacing import is_studio_project, may_write
+
+        # never over the project's own data; over a file the studio did not write only after a yes
+        data = [p for _, p in data_paths(self.project.dataset, self.project.base_dir)]
+        weights = getattr(getattr(self.window, "model_io", None), "weights", None)  # the weights in use
+        if weights is not None:
+            data += [weights.path, weights.path / "weights.safetensors"]
+        if not may_write(self.window, path, title="Cannot save the project", own=is_studio_project,
+                         inputs=data, skip=self.project.path):
+            return False
         old, old_name = self.project.path, self.project.name
         if self.project.name.strip() in ("", UNTITLED):  # saved as mynet.json: the project is "mynet"
             self.project.name = file_stem(path) or old_name

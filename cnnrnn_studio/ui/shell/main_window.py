@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (QApplication, QDockWidget, QLabel, QMainWindow, Q
                                QToolBar, QVBoxLayout, QWidget)
 
 from ...version import __version__
+from ...data.files import data_paths
 from ...errors import StudioError
 from . import autosave, dialogs, theme
 from ..editor.canvas.render import save_png, save_svg
@@ -134,6 +135,8 @@ class MainWindow(QMainWindow):
         self.act_open = self._act("&Open…", self.docs.open_dialog, K.Open, "Open a project file")
         self.act_save = self._act("&Save", self.docs.save, K.Save, "Save the project")
         self.act_save_as = self._act("Save &as…", self.docs.save_as, K.SaveAs, "Save the project under another name")
+        self.act_outside = self._act("Data outside the project's &folder…", self.review_outside_data,
+                                     tip="Let this project read its data files outside its folder, or not")
         self.act_png = self._act("Canvas as &PNG picture…", lambda: self.export_picture("png"))
         self.act_svg = self._act("Canvas as &SVG drawing…", lambda: self.export_picture("svg"))
         self.act_quit = self._act("&Quit", self.close, K.Quit)
@@ -177,7 +180,7 @@ class MainWindow(QMainWindow):
         f.addActions([self.act_new, self.act_template, self.act_own_data, self.act_open])
         self.recent_menu = f.addMenu("Open &recent")
         f.addSeparator()
-        f.addActions([self.act_save, self.act_save_as])
+        f.addActions([self.act_save, self.act_save_as, self.act_outside])
         f.addSeparator()
         self.export_menu = f.addMenu("&Export")  # hook: the lead adds ONNX / Python code export here
         self.export_menu.addActions([self.act_png, self.act_svg])
@@ -536,6 +539,12 @@ class MainWindow(QMainWindow):
             self, str(folder / f"{name}.{kind}"), "PNG pictures (*.png)" if kind == "png" else "SVG drawings (*.svg)")
         if not path:
             return False
+        from .replacing import may_write
+
+        data = [p for _, p in data_paths(self.editor.project.dataset, self.editor.project.base_dir)]
+        inputs = ([self.editor.project.path] if self.editor.project.path else []) + data
+        if not may_write(self, path, title="Cannot export the picture", inputs=inputs):
+            return False
         try:
             if kind == "png":
                 save_png(self.scene, path)
@@ -546,6 +555,14 @@ class MainWindow(QMainWindow):
             return False
         self.statusBar().showMessage(f"Saved {path}", 5000)
         return True
+
+    def review_outside_data(self) -> bool:
+        """Ask again whether this project may read its data outside its folder; the Train tab's data
+        follows the answer."""
+        allowed = self.docs.review_outside_data()
+        if self._dashboard is not None and not self._dashboard.is_training():
+            self._dashboard.set_project(self.editor.project)
+        return allowed
 
     def add_file_actions(self, actions: list[QAction]) -> None:
         """Hook for other parts (import, weights): entries in File, just above File → Export."""

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
                                QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget)
 
 from . import autosave, dialogs
+from .replacing import is_studio_onnx, is_studio_python, may_fill_folder, may_write
 
 UNTRAINED = "untrained"
 
@@ -252,6 +253,8 @@ class ModelIO(QObject):
         dlg = OnnxExportDialog(self.window, self._suggested(".onnx"), self.weights, classifier)
         if not dialogs.run_dialog(dlg):
             return False
+        if not self._may_write(dlg.path, "ONNX export: not done", is_studio_onnx, dlg.chosen_weights()):
+            return False
         return self.export_onnx(dlg.path, weights=dlg.chosen_weights(), probabilities=dlg.probabilities.isChecked())
 
     def export_onnx(self, path: str | Path, weights: str | Path | None = "current", probabilities: bool = False) -> bool:
@@ -266,7 +269,8 @@ class ModelIO(QObject):
             self.last_report = report
             return report.summary() + "".join(f"\n\nNote: {w}" for w in report.warnings)
 
-        # force: the save dialog has asked about replacing an existing file already
+        # force: the dialog's caller has asked about replacing an existing file (_may_write); the
+        # core still never replaces the export's own inputs
         return self._run("onnx", lambda: export_onnx(project, path, weights=weights, probabilities=probabilities,
                                                      force=True), done)
 
@@ -276,7 +280,9 @@ class ModelIO(QObject):
             return False
         path = dialogs.ask_save_file(self.window, "Export the network as PyTorch code", str(self._suggested(".py")),
                                      "Python files (*.py)")
-        return self.export_python(path) if path else False
+        if not path or not self._may_write(path, "PyTorch code: not done", is_studio_python):
+            return False
+        return self.export_python(path)
 
     def export_python(self, path: str | Path) -> bool:
         from ...compile.codegen import python_source
@@ -298,7 +304,16 @@ class ModelIO(QObject):
             return False
         folder = dialogs.ask_folder(self.window, "Choose an empty folder for the training script",
                                     str(self._suggested("").parent))
-        return self.export_torchrun(Path(folder) / f"{_safe_name(self.window.editor.project.name)}-ddp") if folder else False
+        if not folder:
+            return False
+        from ...interop.torchrun import MARKER, OUTPUT_FILES, studio_files
+
+        target = Path(folder) / f"{_safe_name(self.window.editor.project.name)}-ddp"
+        ours = studio_files(target) if target.is_dir() else set()
+        if not may_fill_folder(self.window, target, (*OUTPUT_FILES, MARKER), ours | ({MARKER} if ours else set()),
+                               title="Training folder for a cluster: not done"):
+            return False
+        return self.export_torchrun(target)
 
     def export_torchrun(self, out_dir: str | Path) -> bool:
         from ...interop.torchrun import export_torchrun_script
@@ -309,6 +324,18 @@ class ModelIO(QObject):
         return self._run("torchrun", lambda: export_torchrun_script(project, out_dir, weights=weights, force=True,
                                                                     allow_outside_data=True),
                          lambda report: report.summary())
+
+    def _may_write(self, path: str | Path, title: str, own, weights: str | Path | None = None) -> bool:
+        """replacing.may_write for an export of the canvas network: never over the project's file,
+        data or weights; over a file the studio did not write only after a yes."""
+        from ...data.files import data_paths
+        from ...interop.onnx import command_inputs
+
+        project = self.window.editor.project
+        if weights is None and self.weights is not None:
+            weights = self.weights.path
+        inputs = command_inputs(project, weights) + [p for _, p in data_paths(project.dataset, project.base_dir)]
+        return may_write(self.window, path, title=title, own=own, inputs=inputs)
 
     # --- import ----------------------------------------------------------------------------------------
     def import_onnx_dialog(self) -> bool:
