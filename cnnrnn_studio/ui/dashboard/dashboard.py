@@ -31,6 +31,7 @@ from .history import RunHistory, history_from_metrics
 from .plots import LivePlots
 from .progress import ElidedLabel, ProgressPanel, memory_text, short_device_name
 from .runs_panel import RunsPanel
+from ..shell.replacing import project_inputs
 from ..shell.tasks import BackgroundTask, plain_message, settle_gui_thread
 from .try_it import TryItPanel
 from .worker import TrainingSession
@@ -129,6 +130,7 @@ class TrainingDashboard(QWidget):
         # --- the tabs ------------------------------------------------------------------------
         self.data_preview = DataPreview(self.engine)
         self.plots = LivePlots()
+        self.plots.protected = lambda: project_inputs(self.project)
         self.gradients = GradientFlowView()
         self.results = EvaluationPanel(self.engine)
         self.try_it = TryItPanel()

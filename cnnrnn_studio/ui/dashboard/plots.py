@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtWidgets import QComboBox, QFileDialog, QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from ..shell import dialogs
+from ..shell.replacing import may_write
 from .charts import BLUE, GREEN, GREY, ORANGE, PURPLE, RED, Chart
 from .history import RunHistory
 
@@ -22,6 +24,7 @@ class LivePlots(QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
+        self.protected = lambda: []   # files a chart export never replaces (the dashboard sets: the project's)
         self.refresh_count = 0        # refreshes that pushed new data to the curves (for the fps figure)
         self._seen_revision = -1
         self._seen_epoch_revision = -1
@@ -166,17 +169,18 @@ class LivePlots(QWidget):
         self.refresh_count += 1
         return True
 
-    def _ask_export(self, fmt: str) -> None:
+    def _ask_export(self, fmt: str, path: str | None = None) -> bool:
+        """Save the chosen chart as a picture or its numbers as CSV; never over the project's own
+        file or data, and over another file only after a yes (replacing.may_write)."""
         key = self.export_choice.currentData()
         chart = self.charts[key]
         name = chart.title.split(" (")[0].lower().replace(" ", "_")
-        if fmt == "png":
-            path, _ = QFileDialog.getSaveFileName(self, "Save chart as picture", f"{name}.png", "PNG picture (*.png)")
-            if path:
-                chart.export_png(path)
-        else:
-            path, _ = QFileDialog.getSaveFileName(self, "Save chart numbers", f"{name}.csv", "CSV table (*.csv)")
-            if path:
-                chart.export_csv(path)
+        png = fmt == "png"
+        path = path or dialogs.ask_chart_path(self, f"{name}.{fmt}",
+                                              "PNG picture (*.png)" if png else "CSV table (*.csv)")
+        if not path or not may_write(self, path, title="Cannot save the chart", inputs=self.protected()):
+            return False
+        (chart.export_png if png else chart.export_csv)(path)
+        return True
 
 

@@ -201,7 +201,10 @@ def run_gui(args) -> int:
         settings = QSettings(str(Path(tmp) / "settings.ini"), QSettings.IniFormat)
         theme.apply(app, os.environ.get("CNNRNN_STUDIO_THEME", "system"))
         window = MainWindow(settings, autosave_enabled=False)
-        return take_screenshot(app, window, screenshot, project)
+        try:
+            return take_screenshot(app, window, screenshot, project)
+        finally:  # the questions are answered by a person again (a caller in the same process)
+            dialogs.set_headless(False)
 
     crash.setup_logging()
     crash.install()

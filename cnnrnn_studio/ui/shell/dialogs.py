@@ -49,6 +49,13 @@ def ask_export_path(parent: QWidget | None, suggested: str, file_filter: str) ->
     return path or None
 
 
+def ask_chart_path(parent: QWidget | None, suggested: str, file_filter: str) -> str | None:
+    if HEADLESS:
+        return None
+    path, _ = QFileDialog.getSaveFileName(parent, "Save the chart", suggested, file_filter, options=NO_DOUBLE_ASK)
+    return path or None
+
+
 def ask_data_file(parent: QWidget | None, folder: str = "") -> str | None:
     if HEADLESS:
         return None

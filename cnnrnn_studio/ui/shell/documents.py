@@ -187,11 +187,10 @@ class Documents(QObject):
         return self._save_to(Path(path))
 
     def _save_to(self, path: Path) -> bool:
-        from ...data.files import data_paths
-        from .replacing import is_studio_project, may_write
+        from .replacing import is_studio_project, may_write, project_inputs
 
         # never over the project's own data; over a file the studio did not write only after a yes
-        data = [p for _, p in data_paths(self.project.dataset, self.project.base_dir)]
+        data = project_inputs(self.project, with_file=False)
         weights = getattr(getattr(self.window, "model_io", None), "weights", None)  # the weights in use
         if weights is not None:
             data += [weights.path, weights.path / "weights.safetensors"]

@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (QApplication, QDockWidget, QLabel, QMainWindow, Q
                                QToolBar, QVBoxLayout, QWidget)
 
 from ...version import __version__
-from ...data.files import data_paths
 from ...errors import StudioError
 from . import autosave, dialogs, theme
 from ..editor.canvas.render import save_png, save_svg
@@ -539,11 +538,9 @@ class MainWindow(QMainWindow):
             self, str(folder / f"{name}.{kind}"), "PNG pictures (*.png)" if kind == "png" else "SVG drawings (*.svg)")
         if not path:
             return False
-        from .replacing import may_write
+        from .replacing import may_write, project_inputs
 
-        data = [p for _, p in data_paths(self.editor.project.dataset, self.editor.project.base_dir)]
-        inputs = ([self.editor.project.path] if self.editor.project.path else []) + data
-        if not may_write(self, path, title="Cannot export the picture", inputs=inputs):
+        if not may_write(self, path, title="Cannot export the picture", inputs=project_inputs(self.editor.project)):
             return False
         try:
             if kind == "png":

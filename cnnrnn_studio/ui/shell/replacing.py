@@ -37,6 +37,15 @@ def is_studio_onnx(path: Path) -> bool:
     return ours(path)
 
 
+def project_inputs(project, *, with_file: bool = True) -> list[Path]:
+    """What a project reads, never to be written over: its dataset's files and (`with_file`) its
+    own file (Save writes that one, so it leaves it out)."""
+    from ...data.files import data_paths
+
+    data = [p for _, p in data_paths(project.dataset, project.base_dir)] if project is not None else []
+    return ([project.path] if with_file and project is not None and project.path else []) + data
+
+
 def _ours(own: Callable[[Path], bool] | None, path: Path) -> bool | None:
     if own is None:
         return None  # cannot tell (a picture): asked in neutral words

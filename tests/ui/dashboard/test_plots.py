@@ -95,6 +95,28 @@ def test_export_png_and_csv(plots, tmp_path, monkeypatch):
     assert (tmp_path / "acc.csv").read_text().startswith("series,epoch,accuracy (%)")
 
 
+def test_a_chart_export_never_replaces_the_projects_data_and_asks_before_other_files(plots, tmp_path, dialogs):
+    h = RunHistory()
+    _feed(h)
+    plots.refresh(h)
+    data = tmp_path / "mydata.csv"
+    data.write_text("a,b,label\n1,2,x\n")
+    mine = tmp_path / "notes.csv"
+    mine.write_text("my own notes\n")
+    plots.protected = lambda: [data]
+    dialogs.replace_answer = True
+    assert not plots._ask_export("csv", str(data))          # the project's data: never, even with a yes
+    assert data.read_text() == "a,b,label\n1,2,x\n"
+    assert "never replaced" in dialogs.errors[-1][1]
+    dialogs.replace_answer = False
+    assert not plots._ask_export("csv", str(mine))          # someone's file: asked, and "keep it" keeps it
+    assert dialogs.replace_asked[-1][0] == str(mine)
+    assert mine.read_text() == "my own notes\n"
+    dialogs.replace_answer = True
+    assert plots._ask_export("csv", str(mine))              # a yes replaces it
+    assert mine.read_text().startswith("series,epoch,loss")
+
+
 def test_hover_reads_the_nearest_values(plots):
     h = RunHistory()
     _feed(h)
