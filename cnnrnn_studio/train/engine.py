@@ -336,6 +336,7 @@ class Trainer:
         self._choose_device()
         self.folder = RunFolderWriter(self.project, self.out)
         self._place_model_and_data(ds)
+        self._set_up_augment(ds)
         self._pick_time_probe(analysis.input_spec)
         amp_dtype = self._set_up_precision(ds.is_variable_length)
         self.opt = make_optimizer(cfg, self.model.parameters(), self.device)
@@ -399,6 +400,15 @@ class Trainer:
             splits[name] = (_to_device(s, device, self.regression) if self.data_on_device
                             else _pinned(s, self.regression))
         self.train_split, self.val_split, self.test_split = splits["train"], splits["val"], splits["test"]
+
+    def _set_up_augment(self, ds: Dataset) -> None:
+        """The dataset section's augmentation for this data, applied to training batches only, on
+        the device, seeded from the training seed; None when nothing is on."""
+        from ..data.augment import AUGMENT_KEY, Augmenter, augment_settings
+
+        spec = self.project.dataset if isinstance(self.project.dataset, dict) else {}
+        settings = augment_settings(spec.get(AUGMENT_KEY), ds.kind, per_step=ds.per_step, task=ds.task)
+        self.augment = Augmenter(settings, ds.kind, self.cfg.seed, self.device) if settings else None
 
     def _pick_time_probe(self, spec: Any) -> None:
         """A few samples whose per-time-step input gradients are measured each epoch, for a
@@ -637,6 +647,8 @@ class Trainer:
         b = 0
         for b, (xb, yb) in enumerate(self._batches(), start=1):
             self._check_control(epoch, b - 1, paused_for)
+            if self.augment is not None:  # training batches only: validation and test stay as they are
+                xb = self.augment(xb)
             loss, out, step_norms = self._step(xb, yb, last=b == batches)
             if step_norms is not None:
                 norms = step_norms
