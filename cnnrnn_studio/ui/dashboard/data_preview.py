@@ -108,7 +108,7 @@ class DataPreview(QWidget):
         al.setSpacing(3)
         self.augment_label = QLabel()
         self.augment_label.setWordWrap(True)
-        self.augment_label.setMaximumWidth(200)
+        self.augment_label.setMaximumWidth(260)
         self.augment_label.setStyleSheet("font-weight: bold;")
         al.addWidget(self.augment_label)
         self.augment_box = QHBoxLayout()
@@ -244,7 +244,7 @@ class DataPreview(QWidget):
         if not settings:
             return
         self.augment_label.setStyleSheet("font-weight: bold;")
-        self.augment_label.setText("Augmented for training:\n" + ", ".join(
+        self.augment_label.setText("One training sample, then as training may see it:\n" + ", ".join(
             name.replace("_", " ") if value is True else f"{name.replace('_', ' ')} {value:g}"
             for name, value in settings.items()))
         sample = split.x[0]
@@ -256,6 +256,8 @@ class DataPreview(QWidget):
             pic.setPixmap(sample_pixmap(x, ds.kind, size, ds.vocab))
             pic.setToolTip(tip)
             self.augment_box.addWidget(pic)
+            if tip == "as it is":  # a gap between the sample and its augmented copies
+                self.augment_box.addSpacing(14)
         self.augment_row.show()
 
     def show_dataset(self, ds) -> None:
