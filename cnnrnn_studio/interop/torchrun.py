@@ -221,6 +221,7 @@ on; HOST:PORT is an address and free port of the first machine that all of them 
 
       cnnrnn-studio export project.json --onnx model.onnx --weights run
 
+* {"Augmentation (from the project): " + ", ".join(f"{k} {v}" for k, v in settings["AUGMENT"].items()) + " on every training batch, drawn on the device, seeded by `--seed`; `--no-augment` turns it off. Validation and test data are never augmented." if settings.get("AUGMENT") else "No augmentation (the project sets none)."}
 * `--checksums` makes every process write `run/checksums-rank<N>.json` so you can check that
   all processes ended with identical weights.
 """

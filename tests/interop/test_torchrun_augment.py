@@ -62,6 +62,8 @@ def test_train_py_trains_with_the_projects_augmentation(tmp_path):
     text = (job / "train.py").read_text()
     assert "AUGMENT = {'flip': True, 'shift': 0.2, 'rotate': 10.0, 'brightness': 0.2}" in text
     assert "DATA_KIND = 'image'" in text
+    readme = (job / "README.md").read_text()
+    assert "Augmentation (from the project): flip True, shift 0.2, rotate 10.0, brightness 0.2" in readme
     assert "import cnnrnn_studio" not in text and "from cnnrnn_studio" not in text  # standalone
 
     out = _run(job, "--out", "aug")
@@ -99,6 +101,7 @@ def test_series_augmentation_runs_on_sequences_of_different_lengths(tmp_path):
 def test_without_augmentation_the_script_says_so(tmp_path):
     export_torchrun_script(_image_project(None), tmp_path / "job", dataset=_images())
     assert "AUGMENT = {}" in (tmp_path / "job" / "train.py").read_text()
+    assert "No augmentation (the project sets none)." in (tmp_path / "job" / "README.md").read_text()
 
 
 def test_a_bad_setting_is_refused_naming_the_field(tmp_path):
