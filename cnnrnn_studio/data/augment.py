@@ -115,6 +115,11 @@ def _generator(seed: int, device: torch.device) -> torch.Generator:
         return torch.Generator().manual_seed(seed)
 
 
+def _same_device(a: torch.device, b: torch.device) -> bool:
+    """'cuda' and 'cuda:0' are the same device when one leaves the number open."""
+    return a.type == b.type and (a.index is None or b.index is None or a.index == b.index)
+
+
 class Augmenter:
     """Augments training batches on their own device, seeded: the same seed, the same batches."""
 
@@ -125,6 +130,9 @@ class Augmenter:
         self.kind = kind
         self.device = torch.device(device)
         self.generator = _generator(int(seed), self.device)
+        if not _same_device(self.generator.device, self.device):
+            self.generator = _generator(int(seed), torch.device("cpu"))
+        self._tried = {self.device}
 
     @property
     def active(self) -> bool:
@@ -133,10 +141,16 @@ class Augmenter:
     def __call__(self, xb: torch.Tensor) -> torch.Tensor:
         if not self.active:
             return xb
-        if self.generator.device != xb.device:  # the batch lives elsewhere than planned
-            self.generator = _generator(int(self.generator.initial_seed()), xb.device)
         from .augment_ops import augment_batch
 
+        if not _same_device(self.generator.device, xb.device) and xb.device not in self._tried:
+            # The batch lives elsewhere than planned: a generator there, with the same seed (once).
+            self._tried.add(xb.device)
+            made = _generator(int(self.generator.initial_seed()), xb.device)
+            if _same_device(made.device, xb.device):
+                self.generator = made
+        if not _same_device(self.generator.device, xb.device):  # no generator on that device: augment on the CPU
+            return augment_batch(xb.cpu(), self.kind, self.settings, self.generator).to(xb.device)
         return augment_batch(xb, self.kind, self.settings, self.generator)
 
 
