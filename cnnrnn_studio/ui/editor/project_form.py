@@ -179,6 +179,8 @@ class ProjectForm(QWidget):
             new = old
         else:
             new = {"kind": "builtin", "name": name}
+        if new is not None and "augment" in old:  # the augmentation settings stay with the project
+            new = dict(new, augment=old["augment"])
         self.editor.set_project_fields("Choose dataset", dataset=new)
         self._fill_datasets()
 

@@ -25,6 +25,14 @@ def test_augmentation_controls_write_the_dataset_section(window, tmp_path):
     path = tmp_path / "augmented.cnnrnn.json"
     project.save(path)
     assert load_project(path).dataset == project.dataset  # the project file keeps it as it is
+    augmented = project.dataset["augment"]
+
+    pf = window.inspector.project_form
+    i = pf.dataset.findData("basic_motions")  # another dataset keeps the settings (series ones apply now)
+    pf.dataset.setCurrentIndex(i)
+    pf.dataset.activated.emit(i)
+    assert project.dataset == {"kind": "builtin", "name": "basic_motions", "augment": augmented}
+    window.act_undo.trigger()
 
     window.act_undo.trigger()
     assert project.dataset["augment"]["images"] == {"shift": 0.1, "flip": True}
