@@ -73,3 +73,17 @@ def test_augmentation_for_another_kind_changes_nothing(tmp_path):
 def test_a_bad_setting_stops_the_run_before_it_starts_naming_the_field(tmp_path):
     with pytest.raises(StudioError, match=r"dataset\.augment\.images\.rotate must be a number from 0 to 180"):
         train(image_project({"images": {"rotate": 500}}), dataset=little_images(), out=tmp_path / "run")
+
+
+def test_series_of_different_lengths_are_augmented_too(tmp_path):
+    from .helpers import gru_classifier, variable_sequences
+
+    series = {"series": {"jitter": 0.1, "scale": 0.2, "time_shift": 0.2, "window": 0.7}}
+    dataset = {"kind": "builtin", "name": "basic_motions"}
+    training = {"epochs": 2, "batch_size": 8, "seed": 0, "device": "cpu"}
+    a = train(gru_classifier(dataset=dict(dataset, augment=series), training=training),
+              dataset=variable_sequences(), out=tmp_path / "a")
+    plain = train(gru_classifier(dataset=dataset, training=training), dataset=variable_sequences(),
+                  out=tmp_path / "b")
+    assert all(torch.isfinite(torch.tensor(r["train_loss"])) for r in a.metrics)
+    assert not same_state(state_copy(a.model), state_copy(plain.model))
