@@ -401,15 +401,6 @@ class Trainer:
                             else _pinned(s, self.regression))
         self.train_split, self.val_split, self.test_split = splits["train"], splits["val"], splits["test"]
 
-    def _set_up_augment(self, ds: Dataset) -> None:
-        """The dataset section's augmentation for this data, applied to training batches only, on
-        the device, seeded from the training seed; None when nothing is on."""
-        from ..data.augment import AUGMENT_KEY, Augmenter, augment_settings
-
-        spec = self.project.dataset if isinstance(self.project.dataset, dict) else {}
-        settings = augment_settings(spec.get(AUGMENT_KEY), ds.kind, per_step=ds.per_step, task=ds.task)
-        self.augment = Augmenter(settings, ds.kind, self.cfg.seed, self.device) if settings else None
-
     def _pick_time_probe(self, spec: Any) -> None:
         """A few samples whose per-time-step input gradients are measured each epoch, for a
         listener that asks (the Gradient flow view); picked and moved to the device once."""
@@ -418,6 +409,15 @@ class Trainer:
             batch = time_gradients.first_samples(self.val_split if len(self.val_split) else self.train_split)
             if batch is not None:
                 self._time_probe = (batch[0].to(self.device), batch[1].to(self.device))
+
+    def _set_up_augment(self, ds: Dataset) -> None:
+        """The dataset section's augmentation for this data, applied to training batches only, on
+        the device, seeded from the training seed; None when nothing is on."""
+        from ..data.augment import AUGMENT_KEY, Augmenter, augment_settings
+
+        spec = self.project.dataset if isinstance(self.project.dataset, dict) else {}
+        settings = augment_settings(spec.get(AUGMENT_KEY), ds.kind, per_step=ds.per_step, task=ds.task)
+        self.augment = Augmenter(settings, ds.kind, self.cfg.seed, self.device) if settings else None
 
     def _set_up_precision(self, variable_length: bool) -> torch.dtype | None:
         """Mixed precision: CUDA only; bf16 where the GPU has it (no scaler needed), else fp16 +

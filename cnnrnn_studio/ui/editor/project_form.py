@@ -15,9 +15,9 @@ from ...data import BUILTIN_DATASETS, FILE_FORMATS, guess_format
 from ...graph import Analysis
 from ...project.training import TRAINING_PARAMS
 from ..shell import dialogs, theme
-from .augment_form import AugmentForm
 from .editor import Editor, field_words
 from .fields import ParamField, field_label, make_field
+from .augment_form import AugmentForm
 
 class _Notes(QPlainTextEdit):
     finished = Signal()
@@ -83,9 +83,9 @@ class ProjectForm(QWidget):
         self.dataset_about.setWordWrap(True)
         self.dataset_about.setProperty("role", "help")
         lay.addWidget(self.dataset_about)
+
         self.augment = AugmentForm(editor)  # the dataset section's "augment" settings
         lay.addWidget(self.augment)
-
         head = QLabel("Training")
         head.setProperty("role", "heading")
         lay.addWidget(head)
