@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from .augment import AUGMENT_KEY, check_augment
 from .builtin import load_builtin
 from .csv_format import MODE_OPTIONS, load_csv
 from .dataset import Dataset
@@ -64,7 +65,8 @@ def load_dataset(
     """Load the dataset a project describes; every problem is a DataError in plain words.
 
     ``spec`` is ``{"kind": "builtin", "name": ..., **options}`` or
-    ``{"kind": "file", "format": ..., "train": PATH, "test": PATH?, **options}``; relative paths
+    ``{"kind": "file", "format": ..., "train": PATH, "test": PATH?, **options}``, either with an
+    optional ``"augment"`` object (data/augment.py: checked here, applied by training); relative paths
     are taken from ``base_dir`` (the project file's folder). The same seed gives the same split.
     """
     if not isinstance(spec, Mapping):
@@ -72,6 +74,9 @@ def load_dataset(
     validation_split = check_validation_split(validation_split)
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise DataError(f"the seed must be a whole number, got {seed!r}")
+    if AUGMENT_KEY in spec:  # training-time settings, not a reader's option: checked here, used by training
+        check_augment(spec[AUGMENT_KEY])
+        spec = {k: v for k, v in spec.items() if k != AUGMENT_KEY}
     kind = spec.get("kind")
     if kind == "builtin":
         options = {k: v for k, v in spec.items() if k not in ("kind", "name")}

@@ -1,8 +1,26 @@
 """The text of train.py, the plain DistributedDataParallel script `--torchrun-script` writes.
 
 Kept as a string (not a data file) so it ships inside a frozen app too. `@SETTINGS@` is replaced
-by the project's settings. The script imports only numpy, torch, safetensors and model.py.
+by the project's settings, `@AUGMENT_CODE@` by the studio's augmentation code (augment_code()).
+The script imports only numpy, torch, safetensors and model.py.
 """
+
+def augment_code() -> str:
+    """The studio's augmentation functions (data/augment_ops.py, which imports only math and
+    torch) as text for train.py, so the script augments exactly as the studio does."""
+    import ast
+    import inspect
+
+    from ..data import augment_ops
+
+    source = inspect.getsource(augment_ops)
+    body = ast.parse(source).body
+    first = next(n for n in body if not isinstance(n, (ast.Expr, ast.Import, ast.ImportFrom)))
+    code = "\n".join(source.splitlines()[first.lineno - 1:]).strip()
+    return ("# --- augmentation (training batches only) --------------------------------------------\n"
+            "# Copied from the studio (cnnrnn_studio/data/augment_ops.py): the same transforms as training there.\n"
+            + code)
+
 
 TRAIN_PY = r'''"""Train "@NAME@" on several processes, GPUs or machines with PyTorch DDP.
 
@@ -23,6 +41,7 @@ import datetime
 import shutil
 import hashlib
 import json
+import math
 import os
 import socket
 import time
@@ -57,6 +76,7 @@ def parse_args():
                     help="start from these weights (a .safetensors file saved by the studio)")
     ap.add_argument("--out", default="run", help="folder for weights.safetensors and summary.json")
     ap.add_argument("--cpu", action="store_true", help="use the CPU (gloo) even if GPUs are present")
+    ap.add_argument("--no-augment", action="store_true", help="train without the project's augmentation")
     ap.add_argument("--checksums", action="store_true",
                     help="every process writes checksums-rank<N>.json of its final weights (to compare them)")
     return ap.parse_args()
@@ -91,6 +111,9 @@ def make_batches(x, indices, batch_size, rng=None):
 def to_tensors(x, y, idx, device):
     xb = np.stack([x[i] for i in idx]) if isinstance(x, list) else x[idx]
     return torch.from_numpy(np.ascontiguousarray(xb)).to(device), torch.from_numpy(y[idx]).to(device)
+
+
+@AUGMENT_CODE@
 
 
 # --- training ------------------------------------------------------------------------------
@@ -193,13 +216,16 @@ def main():
         opt = torch.optim.Adam(params, lr=args.lr, weight_decay=args.weight_decay)
 
     sampler = DistributedSampler(range(len(y_train)), num_replicas=world, rank=rank, shuffle=True, seed=args.seed)
+    augment = AUGMENT if AUGMENT and not args.no_augment else None
+    # Training batches only, on the device; every process draws its own seeded amounts.
+    aug_gen = torch.Generator(device=device).manual_seed(args.seed * 1000003 + rank)
     rows = []
     if rank == 0:
         os.makedirs(args.out, exist_ok=True)
         if os.path.exists("project.json"):  # so the studio can rebuild the network from the run folder
             shutil.copyfile("project.json", os.path.join(args.out, "project.json"))
         print(f"{world} process(es), backend {backend}, device {device.type}; {len(y_train)} training samples, "
-              f"batch {args.batch_size} per process", flush=True)
+              f"batch {args.batch_size} per process" + (f"; augmentation {augment}" if augment else ""), flush=True)
     for epoch in range(1, args.epochs + 1):
         t0 = time.time()
         sampler.set_epoch(epoch)  # a different shuffle every epoch, the same on every process
@@ -210,6 +236,8 @@ def main():
         with ddp.join():  # processes may get different numbers of batches when lengths vary
             for idx in batches:
                 xb, yb = to_tensors(x_train, y_train, idx, device)
+                if augment:
+                    xb = augment_batch(xb, DATA_KIND, augment, aug_gen)
                 opt.zero_grad(set_to_none=True)
                 out = ddp(xb)
                 loss = loss_fn(out, yb)
@@ -267,6 +295,7 @@ def main():
             "distributed": {"world_size": world, "backend": backend, "batch_size_per_process": args.batch_size},
             "config": {"epochs": args.epochs, "batch_size": args.batch_size, "learning_rate": args.lr,
                        "optimizer": args.optimizer, "weight_decay": args.weight_decay, "seed": args.seed},
+            "augment": augment,
             "torch": torch.__version__,
         }
         write_json(os.path.join(args.out, "summary.json"), summary)

@@ -110,6 +110,19 @@ def _settings(project: Project, analysis: Analysis) -> dict[str, Any]:
     }
 
 
+def _augment_settings(project: Project, dataset: Dataset) -> dict[str, Any]:
+    """AUGMENT (the dataset section's augmentation for this data, {} when none) and DATA_KIND."""
+    from ..data import DataError
+    from ..data.augment import AUGMENT_KEY, augment_settings
+
+    spec = project.dataset if isinstance(project.dataset, dict) else {}
+    try:
+        augment = augment_settings(spec.get(AUGMENT_KEY), dataset.kind, per_step=dataset.per_step, task=dataset.task)
+    except DataError as e:
+        raise ExportError(str(e)) from None
+    return {"AUGMENT": augment, "DATA_KIND": dataset.kind}
+
+
 def _load_dataset(project: Project) -> Dataset:
     if project.dataset is None:
         raise ExportError("the project has no dataset to train on; choose one in the project first.")
@@ -208,6 +221,7 @@ on; HOST:PORT is an address and free port of the first machine that all of them 
 
       cnnrnn-studio export project.json --onnx model.onnx --weights run
 
+* {"Augmentation (from the project): " + ", ".join(f"{k} {v}" for k, v in settings["AUGMENT"].items()) + " on every training batch, drawn on the device, seeded by `--seed`; `--no-augment` turns it off. Validation and test data are never augmented." if settings.get("AUGMENT") else "No augmentation (the project sets none)."}
 * `--checksums` makes every process write `run/checksums-rank<N>.json` so you can check that
   all processes ended with identical weights.
 """
@@ -247,7 +261,7 @@ def export_torchrun_script(project: Any, out_dir: Any, *, weights: Any = None, d
     import numpy as np
 
     from ..compile.codegen import class_name_for, python_source
-    from .ddp_script import TRAIN_PY
+    from .ddp_script import TRAIN_PY, augment_code
     from .onnx import _portable_project, as_project
     from ..compile.weights import load_weights, state_bytes
 
@@ -293,6 +307,7 @@ def export_torchrun_script(project: Any, out_dir: Any, *, weights: Any = None, d
     ds = dataset if dataset is not None else _load_dataset(project)
     _check_fit(ds, analysis)
     settings = _settings(project, analysis)
+    settings.update(_augment_settings(project, ds))
     class_name = class_name_for(project.name)
     init = None
     if weights is not None:
@@ -303,7 +318,7 @@ def export_torchrun_script(project: Any, out_dir: Any, *, weights: Any = None, d
     from ..version import __version__
 
     settings_text = "\n".join(f"{k} = {v!r}" for k, v in settings.items())
-    train_py = (TRAIN_PY.replace("@SETTINGS@", settings_text).replace("@CLASS@", class_name)
+    train_py = (TRAIN_PY.replace("@SETTINGS@", settings_text).replace("@AUGMENT_CODE@", augment_code()).replace("@CLASS@", class_name)
                 .replace("@NAME@", project.name.replace('"', "'")).replace("@VERSION@", __version__))
     arrays = dataset_arrays(ds)
     buf = io.BytesIO()

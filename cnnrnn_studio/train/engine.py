@@ -337,6 +337,7 @@ class Trainer:
         self._choose_device()
         self.folder = RunFolderWriter(self.project, self.out)
         self._place_model_and_data(ds)
+        self._set_up_augment(ds)
         self._pick_time_probe(analysis.input_spec)
         amp_dtype = self._set_up_precision(ds.is_variable_length)
         self.opt = make_optimizer(cfg, self._trainable(), self.device)
@@ -429,6 +430,15 @@ class Trainer:
             batch = time_gradients.first_samples(self.val_split if len(self.val_split) else self.train_split)
             if batch is not None:
                 self._time_probe = (batch[0].to(self.device), batch[1].to(self.device))
+
+    def _set_up_augment(self, ds: Dataset) -> None:
+        """The dataset section's augmentation for this data, applied to training batches only, on
+        the device, seeded from the training seed; None when nothing is on."""
+        from ..data.augment import AUGMENT_KEY, Augmenter, augment_settings
+
+        spec = self.project.dataset if isinstance(self.project.dataset, dict) else {}
+        settings = augment_settings(spec.get(AUGMENT_KEY), ds.kind, per_step=ds.per_step, task=ds.task)
+        self.augment = Augmenter(settings, ds.kind, self.cfg.seed, self.device) if settings else None
 
     def _set_up_precision(self, variable_length: bool) -> torch.dtype | None:
         """Mixed precision: CUDA only; bf16 where the GPU has it (no scaler needed), else fp16 +
@@ -661,6 +671,8 @@ class Trainer:
         b = 0
         for b, (xb, yb) in enumerate(self._batches(), start=1):
             self._check_control(epoch, b - 1, paused_for)
+            if self.augment is not None:  # training batches only: validation and test stay as they are
+                xb = self.augment(xb)
             loss, out, step_norms = self._step(xb, yb, last=b == batches)
             if step_norms is not None:
                 norms = step_norms

@@ -211,6 +211,7 @@ class TrainingDashboard(QWidget):
         finally:
             self._syncing = False
         self._show_plan()
+        self.data_preview.refresh_augmented(self.project)  # augmentation edited in the Data section
 
     def _show_plan(self) -> None:
         """Before any run, the bars read what pressing Train will do ("Epoch 0 of 30")."""

@@ -1,5 +1,6 @@
 """Look at the data before training: a few samples of every class, the class counts, and for a
-forecasting dataset the whole series with its train / validation / test parts.
+forecasting dataset the whole series with its train / validation / test parts. With augmentation
+on (the dataset section's "augment"), a row of augmented copies of one training sample.
 
 The dataset loads on a background thread (a big image folder takes a while); the preview shows
 "Loading…" meanwhile and a plain message if the data cannot be read.
@@ -21,15 +22,29 @@ from .samples import sample_pixmap
 from ..shell.tasks import BackgroundTask
 
 PER_CLASS = 8
+AUGMENTED = 8  # augmented copies of one sample in the augmentation row
 
 
 def dataset_key(project) -> str | None:
     """What decides the loaded data: the dataset spec, where relative paths start, and the split settings."""
     if project is None or project.dataset is None:
         return None
+    from ...data.augment import AUGMENT_KEY
+
     training = project.training or {}
     split = {k: training.get(k) for k in ("seed", "validation_split")}
-    return json.dumps([project.dataset, split], sort_keys=True, default=str) + "|" + str(project.base_dir)
+    # Augmentation does not change the loaded data: a change only redraws the augmented row.
+    spec = {k: v for k, v in project.dataset.items() if k != AUGMENT_KEY} if isinstance(project.dataset, dict) \
+        else project.dataset
+    return json.dumps([spec, split], sort_keys=True, default=str) + "|" + str(project.base_dir)
+
+
+def augment_spec(project) -> Any:
+    """The project's augmentation settings as written (None when there are none)."""
+    from ...data.augment import AUGMENT_KEY
+
+    ds = getattr(project, "dataset", None)
+    return ds.get(AUGMENT_KEY) if isinstance(ds, dict) else None
 
 
 def class_counts(dataset) -> list[tuple[str, int, int, int]]:
@@ -57,6 +72,8 @@ class DataPreview(QWidget):
         self._key: str | None = None
         self._task: BackgroundTask | None = None
         self._loading = False
+        self._augment: Any = None   # the project's "augment" settings
+        self._seed = 0
 
         self.title = QLabel("No dataset yet.")
         self.title.setWordWrap(True)
@@ -85,9 +102,25 @@ class DataPreview(QWidget):
         self.series_chart.add_curve("test", "test part", GREEN)
         self.series_chart.hide()
 
+        self.augment_row = QWidget()
+        al = QHBoxLayout(self.augment_row)
+        al.setContentsMargins(0, 4, 0, 0)
+        al.setSpacing(3)
+        self.augment_label = QLabel()
+        self.augment_label.setWordWrap(True)
+        self.augment_label.setMaximumWidth(260)
+        self.augment_label.setStyleSheet("font-weight: bold;")
+        al.addWidget(self.augment_label)
+        self.augment_box = QHBoxLayout()
+        self.augment_box.setSpacing(3)
+        al.addLayout(self.augment_box)
+        al.addStretch(1)
+        self.augment_row.hide()
+
         right = QWidget()
         rl = QVBoxLayout(right)
         rl.setContentsMargins(0, 0, 0, 0)
+        rl.addWidget(self.augment_row)
         rl.addWidget(scroll, 1)
         rl.addWidget(self.series_chart, 1)
         split = QSplitter()
@@ -110,6 +143,7 @@ class DataPreview(QWidget):
     def load(self, project, *, force: bool = False) -> None:
         """Load the project's dataset in the background (again only if it changed, or ``force``)."""
         key = dataset_key(project)
+        self.refresh_augmented(project)
         if key is None:
             self._key = None
             self._loading = False
@@ -129,6 +163,18 @@ class DataPreview(QWidget):
         task.done.connect(lambda ds, k=key: self._loaded(k, ds))
         task.failed.connect(lambda msg, k=key: self._failed(k, msg))
         self._task = task.start()
+
+    def refresh_augmented(self, project) -> None:
+        """Redraw the augmentation row when the project's augmentation or seed changed (the data
+        itself does not depend on them, so it is not loaded again)."""
+        augment = augment_spec(project)
+        seed = (project.training or {}).get("seed", 0) if project is not None else 0
+        seed = seed if isinstance(seed, int) and not isinstance(seed, bool) else 0
+        if (augment, seed) == (self._augment, self._seed):
+            return
+        self._augment, self._seed = augment, seed
+        if self.dataset is not None and dataset_key(project) == self._key:
+            self.show_augmented(self.dataset)
 
     def wait(self, timeout_ms: int = 30000) -> bool:
         return self._task.wait(timeout_ms) if self._task is not None else True
@@ -160,10 +206,59 @@ class DataPreview(QWidget):
             if w is not None:
                 w.deleteLater()
         self.series_chart.hide()
+        self._clear_augmented()
+
+    def _clear_augmented(self) -> None:
+        while self.augment_box.count():
+            w = self.augment_box.takeAt(0).widget()
+            if w is not None:
+                w.deleteLater()
+        self.augment_row.hide()
 
     def thumbnails(self) -> list[QLabel]:
         """The sample pictures now shown (tests look at these)."""
         return [w for w in self.gallery.findChildren(QLabel) if w.pixmap() is not None and not w.pixmap().isNull()]
+
+    def augmented_thumbnails(self) -> list[QLabel]:
+        """The pictures of the augmentation row, in order (empty when augmentation is off)."""
+        labels = [self.augment_box.itemAt(i).widget() for i in range(self.augment_box.count())]
+        return [w for w in labels if isinstance(w, QLabel) and w.pixmap() is not None and not w.pixmap().isNull()]
+
+    def show_augmented(self, ds) -> None:
+        """A row: the first training sample as it is, then AUGMENTED augmented copies of it, drawn
+        as training draws them (the same transforms, seeded by the training seed)."""
+        from ...data import DataError
+        from ...data.augment import augment_settings, augmented_examples
+
+        self._clear_augmented()
+        split = ds.train if len(ds.train) else ds.test
+        if not len(split):
+            return
+        try:
+            settings = augment_settings(self._augment, ds.kind, per_step=ds.per_step, task=ds.task)
+        except DataError as e:
+            self.augment_label.setText(f"Augmentation: {e}")
+            self.augment_label.setStyleSheet("color: #b00020;")
+            self.augment_row.show()
+            return
+        if not settings:
+            return
+        self.augment_label.setStyleSheet("font-weight: bold;")
+        self.augment_label.setText("One training sample, then as training may see it:\n" + ", ".join(
+            name.replace("_", " ") if value is True else f"{name.replace('_', ' ')} {value:g}"
+            for name, value in settings.items()))
+        sample = split.x[0]
+        size = 56 if ds.kind == "image" else 48
+        shown = [("as it is", sample)] + [(f"augmented {k + 1}", x) for k, x in enumerate(
+            augmented_examples(sample, ds.kind, settings, n=AUGMENTED, seed=self._seed))]
+        for tip, x in shown:
+            pic = QLabel()
+            pic.setPixmap(sample_pixmap(x, ds.kind, size, ds.vocab))
+            pic.setToolTip(tip)
+            self.augment_box.addWidget(pic)
+            if tip == "as it is":  # a gap between the sample and its augmented copies
+                self.augment_box.addSpacing(14)
+        self.augment_row.show()
 
     def show_dataset(self, ds) -> None:
         self._clear()
@@ -177,6 +272,7 @@ class DataPreview(QWidget):
             self._show_classes(ds)
         else:
             self._show_regression(ds)
+        self.show_augmented(ds)
 
     def _show_classes(self, ds) -> None:
         self.counts.setHorizontalHeaderLabels(["class", "training", "validation", "test"])

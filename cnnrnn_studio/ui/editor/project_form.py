@@ -18,6 +18,7 @@ from ..shell import dialogs, theme
 from .data_check import FIT_WORDS, OfferBar
 from .editor import Editor, field_words
 from .fields import ParamField, field_label, make_field
+from .augment_form import AugmentForm
 
 class _Notes(QPlainTextEdit):
     finished = Signal()
@@ -98,6 +99,8 @@ class ProjectForm(QWidget):
         editor.data_check.changed.connect(self._data_checked)
         editor.analysis_changed.connect(self._data_checked)
 
+        self.augment = AugmentForm(editor)  # the dataset section's "augment" settings
+        lay.addWidget(self.augment)
         head = QLabel("Training")
         head.setProperty("role", "heading")
         lay.addWidget(head)
@@ -198,6 +201,8 @@ class ProjectForm(QWidget):
             new = old
         else:
             new = {"kind": "builtin", "name": name}
+        if new is not None and "augment" in old:  # the augmentation settings stay with the project
+            new = dict(new, augment=old["augment"])
         self.editor.set_project_fields("Choose dataset", dataset=new)
         self._fill_datasets()
 
