@@ -106,6 +106,9 @@ def _settings(project: Project, analysis: Analysis) -> dict[str, Any]:
         "WEIGHT_DECAY": float(pick(("weight_decay",), 0.0, (int, float))),
         "SEED": int(pick(("seed",), 0, (int,))),
         "TASK": analysis.task or "classification",
+        # A target at every time step (the Output gets a sequence [T, K]); CTC is TASK "ctc".
+        "PER_STEP": analysis.task != "ctc" and analysis.output_spec is not None
+        and analysis.output_spec.kind == "sequence",
         "PROJECT_NAME": project.name,
     }
 
@@ -132,7 +135,15 @@ def _check_fit(dataset: Dataset, analysis: Analysis) -> None:
     if len(shape) != len(spec.dims) or any(s is not None and d != s for d, s in zip(shape, spec.dims)) \
             or any(s is not None and d is None for d, s in zip(shape, spec.dims)):
         raise ExportError(f"the dataset's samples are {list(shape)} but the network's Input is {list(spec.dims)}.")
-    n_out = analysis.output_spec.dims[0]
+    per_step = analysis.output_spec.kind == "sequence"
+    n_out = analysis.output_spec.dims[-1] if per_step else analysis.output_spec.dims[0]
+    if analysis.task == "ctc" and dataset.task != "ctc":
+        raise ExportError("the network's Output reads label sequences (task 'ctc') but the dataset's task is "
+                          f"'{dataset.task}'; load label sequences (the dataset option \"task\": \"ctc\").")
+    if analysis.task != "ctc" and per_step != bool(dataset.per_step):
+        have = "a target at every time step" if dataset.per_step else "one target per sample"
+        want_net = "at every time step" if per_step else "once per sample"
+        raise ExportError(f"the dataset has {have} but the network's Output predicts {want_net}.")
     want = len(dataset.class_names or []) if analysis.task == "classification" else dataset.n_outputs
     if want and want != n_out:
         raise ExportError(f"the dataset has {want} {'classes' if analysis.task == 'classification' else 'targets'} "
@@ -259,10 +270,6 @@ def export_torchrun_script(project: Any, out_dir: Any, *, weights: Any = None, d
 
     project = as_project(project)
     analysis = project.check()
-    if analysis.output_spec is not None and analysis.output_spec.kind == "sequence":
-        raise ExportError("this network predicts at every time step (its Output gets a sequence); the torchrun "
-                          "folder's train.py handles one prediction per sample only so far. Train it in the "
-                          "studio, or export it as ONNX or Python code.")
     target = Path(out_dir).expanduser()
     parent = target.parent if str(target.parent) else Path(".")
     if target.exists() and not target.is_dir():
