@@ -173,6 +173,20 @@ def dataset_arrays(dataset: Dataset) -> dict[str, Any]:
     return out
 
 
+def _targets_line(settings: dict) -> str:
+    """What the README says about the targets: per sample, at every step, or CTC label sequences."""
+    if settings["TASK"] == "ctc":
+        return ("The network reads label sequences with CTC: `y_<split>` holds each sample's symbol ids padded with "
+                "-1; score 0 of the network is the blank, score i + 1 symbol i (`class_names[i]`). Reading is "
+                "greedy (best score per step, repeats merged, blanks dropped); the scores are the share of "
+                "sequences read exactly (`accuracy`) and the character error rate (`cer`).")
+    if settings["PER_STEP"]:
+        return ("The network predicts at every time step: `y_<split>` holds a target per step, -1 (classes) or "
+                "NaN (numbers) where a step does not count, padded to the longest sequence; the loss and the "
+                "scores count the real steps only.")
+    return "The network makes one prediction per sample."
+
+
 def _readme(project: Project, settings: dict, class_name: str, variable: bool) -> str:
     from ..version import __version__
 
@@ -213,6 +227,7 @@ on; HOST:PORT is an address and free port of the first machine that all of them 
   the shuffled training set; DDP averages the gradients, so all processes keep equal weights.
   `--batch-size` is per process: the effective batch is N times larger.
 * {"Samples have different lengths: they are stored end to end in `x_<split>` with their lengths in `x_<split>_lengths`, and every batch holds samples of one exact length (never padded). Processes may then get different numbers of batches; `DDP.join()` handles that." if variable else "All samples have the same shape."}
+* {_targets_line(settings)}
 * Process 0 writes a run folder `run/` (`--out`) as the studio does: `weights.safetensors`
   (the studio's weight names), `metrics.csv` (one row per epoch), `summary.json` (test
   results, settings) and `project.json`. Open it in CNN-RNN Studio as a run, or export it:

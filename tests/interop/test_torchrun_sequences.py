@@ -15,8 +15,10 @@ import torch
 from cnnrnn_studio.data import DataSplit, Dataset
 from cnnrnn_studio.interop.errors import ExportError
 from cnnrnn_studio.interop.torchrun import export_torchrun_script
+from cnnrnn_studio.project import Project, load_project
 from cnnrnn_studio.train.ctc import character_error_rate, as_lists, greedy_decode
 from cnnrnn_studio.train.losses import CTCLoss, StepCrossEntropy, StepMSE
+from cnnrnn_studio.train.runs import load_run
 
 from .test_ctc_networks import gru_reader
 from .test_per_step_networks import gru_tagger
@@ -77,14 +79,38 @@ def _run_one_epoch(job) -> dict:
     return json.loads((job / "run" / "summary.json").read_text())
 
 
-def test_a_per_step_tagger_trains_one_epoch_and_reports_step_accuracy(tmp_path):
+def _long_csv_project(folder) -> Project:
+    """A GRU tagger whose data is a long CSV (one row per step, sequences of 4 to 9 steps) in its folder."""
+    rng = np.random.default_rng(0)
+    rows = ["id,a,b,tag"]
+    for s in range(40):
+        t = int(rng.integers(4, 10))
+        a, b = rng.normal(size=t).round(3), rng.normal(size=t).round(3)
+        rows += [f"s{s},{a[i]},{b[i]},{'up' if a[i] > 0 else 'down'}" for i in range(t)]
+    (folder / "steps.csv").write_text("\n".join(rows) + "\n")
+    d = gru_tagger("classification", 2).to_dict()
+    d["blocks"][0]["params"]["shape"] = [None, 2]
+    d["dataset"] = {"kind": "file", "format": "csv", "train": "steps.csv", "mode": "long",
+                    "sequence_column": "id", "label_column": "tag"}
+    (folder / "tagger.json").write_text(json.dumps(d))
+    return load_project(folder / "tagger.json")
+
+
+def test_a_per_step_tagger_on_a_long_csv_trains_one_epoch_and_reports_step_accuracy(tmp_path):
     job = tmp_path / "job"
-    export_torchrun_script(gru_tagger("classification", 2), job, dataset=_tagging_data())
+    project = _long_csv_project(tmp_path)
+    export_torchrun_script(project, job)
     assert "PER_STEP = True" in (job / "train.py").read_text()
+    assert "predicts at every time step" in (job / "README.md").read_text()
+    with np.load(job / "data.npz", allow_pickle=False) as data:
+        assert data["y_train"].ndim == 2 and (data["y_train"] == -1).any()   # padded per-step classes
+        assert list(data["class_names"]) == ["down", "up"]
     summary = _run_one_epoch(job)
     assert summary["status"] == "finished" and summary["per_step"] is True and summary["n_outputs"] == 2
     assert 0.0 <= summary["test"]["accuracy"] <= 1.0 and np.isfinite(summary["test"]["loss"])
     assert 0.0 <= summary["final"]["val_accuracy"] <= 1.0
+    run = load_run(job / "run")                       # the studio reads the folder back as a run
+    assert run.project.graph.to_dict() == project.graph.to_dict() and len(run.metrics) == 1
 
 
 def test_a_per_step_regression_trains_one_epoch_and_reports_errors(tmp_path):
@@ -98,6 +124,7 @@ def test_a_per_step_regression_trains_one_epoch_and_reports_errors(tmp_path):
 def test_a_ctc_reader_trains_one_epoch_and_reports_exact_reads_and_cer(tmp_path):
     job = tmp_path / "job"
     export_torchrun_script(gru_reader(), job, dataset=_reading_data())
+    assert "character error rate (`cer`)" in (job / "README.md").read_text()
     summary = _run_one_epoch(job)
     assert summary["task"] == "ctc" and summary["n_outputs"] == 5 and summary["class_names"] == list("abcd")
     assert 0.0 <= summary["test"]["accuracy"] <= 1.0 and summary["test"]["cer"] >= 0.0
