@@ -6,6 +6,10 @@
   ``horizon`` steps later (forecasting), or take the ``label_column`` of their last row
   (classification of windows). Split chronologically: the test windows are the last ones.
 - ``text``: one text and one label per row (for Embedding + RNN networks).
+- ``long``: one row per time step of a sequence: a sequence id column, the feature columns and a
+  label column with a class (or a number, for regression) at every step. The rows of one
+  sequence must follow each other; their order in the file is the order of the steps. Sequences
+  may have different lengths (read as per-step data, padding never counts).
 
 Every bad cell is reported with its file, line and column (1-based, as a spreadsheet shows them).
 """
@@ -22,7 +26,8 @@ from typing import Any
 
 import numpy as np
 
-from .assemble import Pool, assemble, count_phrase, encode_classes, label_control_problem, make_split, tidy_label
+from .assemble import (IGNORED_CLASS, Pool, assemble, count_phrase, encode_classes, label_control_problem, make_split,
+                       sorted_class_names, tidy_label)
 from .dataset import Dataset
 from .errors import DataError, fail
 from .files import read_text, require_file
@@ -31,7 +36,7 @@ from .scaling import LARGEST_VALUE, feature_stats, standardize, target_stats
 from .splits import TEST_FRACTION, chronological_indices
 from .text import PADDING_CHOICES, build_text_dataset
 
-MODES = ("table", "timeseries", "text")
+MODES = ("table", "timeseries", "text", "long")
 _COMMON = ("mode", "delimiter", "header")
 MODE_OPTIONS: dict[str, dict[str, Any]] = {
     "table": {"label_column": -1, "feature_columns": None, "task": None, "normalize": True},
@@ -46,6 +51,7 @@ MODE_OPTIONS: dict[str, dict[str, Any]] = {
         "normalize": True,
     },
     "text": {"text_column": None, "label_column": -1, "max_length": 50, "min_count": 1, "padding": "pre"},
+    "long": {"sequence_column": 0, "label_column": -1, "feature_columns": None, "task": None, "normalize": True},
 }
 MAX_AUTO_CLASSES = 20  # integer labels with at most this many values are read as classes
 _DECIMAL_COMMA = re.compile(r"^\s*[-+]?\d+,\d+\s*$")
@@ -299,6 +305,8 @@ def load_csv(
         return _load_table(name, train_path, test_path, options, seed, validation_split)
     if mode == "timeseries":
         return _load_timeseries(name, train_path, test_path, options, seed, validation_split)
+    if mode == "long":
+        return _load_long(name, train_path, test_path, options, seed, validation_split)
     return _load_text(name, train_path, test_path, options, seed, validation_split)
 
 
@@ -580,4 +588,167 @@ def _load_text(name, train_path, test_path, options, seed, validation_split) -> 
         padding=padding,
         description=description,
         meta={"text_column": train.column_name(text_col), "label_column": train.column_name(label_col)},
+    )
+
+
+# ---- long: one row per time step -----------------------------------------------------------
+
+
+@dataclass
+class _Sequences:
+    """The sequences of one long-format file, in file order: their ids, the table rows each
+    spans (start, stop) and the file line of each one's first row."""
+
+    ids: list[str]
+    spans: list[tuple[int, int]]
+
+    @property
+    def lengths(self) -> list[int]:
+        return [b - a for a, b in self.spans]
+
+
+def _sequences(table: Table, j: int) -> _Sequences:
+    """Group the rows by the id in column j. The rows of a sequence must follow each other: an
+    id that comes back after another sequence began is refused at its line (a sorted or shuffled
+    file would otherwise mix the steps of two sequences)."""
+    ids: list[str] = []
+    spans: list[tuple[int, int]] = []
+    first_line: dict[str, int] = {}
+    start = 0
+    for r, cell in enumerate(table.cells(j)):
+        line = table.lines[r]
+        if cell == "":
+            fail("the sequence id is empty; every row needs the id of the sequence it belongs to",
+                 table.path, line, j + 1)
+        problem = label_control_problem(cell)
+        if problem is not None:
+            fail(problem.replace("the label", "the sequence id"), table.path, line, j + 1)
+        if ids and cell == ids[-1]:
+            continue
+        if cell in first_line:
+            fail(f"sequence '{cell}' comes back here, but its rows ended before line {table.lines[start]} "
+                 f"(it began at line {first_line[cell]}); the rows of one sequence must follow each other, "
+                 "in the order of their steps", table.path, line, j + 1)
+        if ids:
+            spans.append((start, r))
+        ids.append(cell)
+        first_line[cell] = line
+        start = r
+    spans.append((start, len(table.rows)))
+    return _Sequences(ids=ids, spans=spans)
+
+
+def check_padded_fits(table: Table, seqs: _Sequences, n_targets: int) -> None:
+    """Refuse, before it is made, a target table (every sequence padded to the longest one's
+    length) that cannot fit in the free memory: a single very long sequence among many short
+    ones would make it huge."""
+    from ..graph.memory import available_memory, format_bytes
+
+    lengths = seqs.lengths
+    longest = max(range(len(lengths)), key=lambda i: lengths[i])
+    need = 2 * len(lengths) * lengths[longest] * n_targets * 8  # copied once more for the split
+    free = available_memory()
+    if need > free:
+        line = table.lines[seqs.spans[longest][0]]
+        raise DataError(
+            f"{table.path.name} line {line}: sequence '{seqs.ids[longest]}' has {lengths[longest]:,} rows; the "
+            f"targets of all {len(lengths):,} sequences, padded to that length, need about {format_bytes(need)} of "
+            f"memory, but only {format_bytes(free)} is free. Split the long sequence into shorter ones (give "
+            "its parts their own ids).", path=table.path, line=line)
+
+
+def _load_long(name, train_path, test_path, options, seed, validation_split) -> Dataset:
+    seq_spec = get_column(options, "sequence_column")
+    seq_spec = 0 if seq_spec is None else seq_spec
+    label_spec = get_column(options, "label_column")
+    label_spec = -1 if label_spec is None else label_spec
+    feature_specs = get_columns(options, "feature_columns")
+    task_opt = options.get("task")
+    if task_opt is not None:
+        task_opt = get_choice(options, "task", "classification", ("classification", "regression"))
+    normalize = get_bool(options, "normalize", True)
+    hint = label_spec if isinstance(label_spec, int) else -1
+    train, test = _read_pair(train_path, test_path, options, [seq_spec, label_spec, *(feature_specs or [])], hint)
+
+    seq_col = train.index(seq_spec, "sequence_column")
+    label_col = train.index(label_spec, "label_column")
+    if seq_col == label_col:
+        raise DataError(f"column '{train.column_name(seq_col)}' is both the sequence id and the label")
+    if feature_specs is not None:
+        feature_cols = [train.index(f, "feature_columns") for f in feature_specs]
+        for j, role in ((seq_col, "the sequence id"), (label_col, "the label")):
+            if j in feature_cols:
+                raise DataError(f"column '{train.column_name(j)}' is both a feature and {role}")
+    else:
+        feature_cols = [j for j in range(train.n_columns) if j not in (seq_col, label_col)]
+    if not feature_cols:
+        raise DataError(f"{train_path.name}: there is no column left for the features, only the sequence id and "
+                        "the label", path=train_path)
+    task = task_opt or _guess_task(_label_cells(train, label_col))
+
+    def read(table: Table) -> tuple[_Sequences, list[np.ndarray], list[Any]]:
+        seqs = _sequences(table, seq_col)
+        check_padded_fits(table, seqs, 1)
+        values = np.stack([table.numbers(j) for j in feature_cols], axis=1)
+        if task == "classification":
+            steps: Any = _label_cells(table, label_col)
+        else:
+            steps = table.numbers(label_col, "a target number at every step")
+        xs = [values[a:b] for a, b in seqs.spans]
+        ys = [steps[a:b] for a, b in seqs.spans]
+        return seqs, xs, ys
+
+    seqs, xs, ys = read(train)
+    t_seqs, t_xs, t_ys = read(test) if test is not None else (None, None, None)
+    longest = max(max(seqs.lengths), max(t_seqs.lengths) if t_seqs is not None else 0)
+
+    if task == "classification":
+        class_names = sorted_class_names([c for y in ys for c in y])
+        index = {c: i for i, c in enumerate(class_names)}
+        if t_ys is not None:  # a class the network never saw, named at its line
+            for (a, _), y in zip(t_seqs.spans, t_ys):
+                for r, c in enumerate(y):
+                    if c not in index:
+                        fail(f"the label '{c}' does not occur in {train_path.name}; the model cannot predict a "
+                             "class it never saw in training", test.path, test.lines[a + r], label_col + 1)
+
+        def targets(ys_: list[list[str]]) -> np.ndarray:
+            out = np.full((len(ys_), longest), IGNORED_CLASS, dtype=np.int64)
+            for i, y in enumerate(ys_):
+                out[i, : len(y)] = [index[c] for c in y]
+            return out
+    else:
+        class_names = None
+
+        def targets(ys_: list[np.ndarray]) -> np.ndarray:
+            out = np.full((len(ys_), longest, 1), np.nan)
+            for i, y in enumerate(ys_):
+                out[i, : len(y), 0] = y
+            return out
+
+    lengths = seqs.lengths
+    label_name = train.column_name(label_col)
+    what = (f"a class at every step, {count_phrase([c for y in ys for c in y])}" if task == "classification"
+            else f"'{label_name}' at every step (regression)")
+    span = f"{min(lengths)}" if min(lengths) == max(lengths) else f"{min(lengths)} to {max(lengths)}"
+    description = (
+        f"Long table from {train_path.name}: {len(train.rows):,} rows in {len(lengths):,} sequences of {span} "
+        f"steps, {len(feature_cols)} number column{'s' if len(feature_cols) != 1 else ''} as features, {what}."
+    )
+    if normalize:
+        description += " Features are standardised with training statistics."
+    return assemble(
+        name=name,
+        kind="sequence",
+        task=task,
+        train=Pool(x=xs, targets=targets(ys), source=str(train_path)),
+        test=None if test is None else Pool(x=t_xs, targets=targets(t_ys), source=str(test_path)),
+        seed=seed,
+        validation_split=validation_split,
+        class_order=class_names,
+        standardize_inputs=normalize,
+        description=description,
+        meta={"feature_names": [train.column_name(j) for j in feature_cols], "label_name": label_name,
+              "sequence_column": train.column_name(seq_col), "sequence_ids": seqs.ids},
+        per_step=True,
     )

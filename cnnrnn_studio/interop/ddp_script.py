@@ -110,7 +110,121 @@ def make_batches(x, indices, batch_size, rng=None):
 
 def to_tensors(x, y, idx, device):
     xb = np.stack([x[i] for i in idx]) if isinstance(x, list) else x[idx]
-    return torch.from_numpy(np.ascontiguousarray(xb)).to(device), torch.from_numpy(y[idx]).to(device)
+    yb = y[idx]
+    if PER_STEP and isinstance(x, list):
+        yb = step_targets(yb, xb.shape[1])
+    return torch.from_numpy(np.ascontiguousarray(xb)).to(device), torch.from_numpy(np.ascontiguousarray(yb)).to(device)
+
+
+# --- targets at every time step, and CTC reading -------------------------------------------
+# Per step (PER_STEP true): y is [N, T] class ids, -1 where a step does not count, or [N, T, K]
+# numbers, NaN where a step does not count; the steps past a sample's own length are marked so
+# (T is the longest length), so padding never counts in the loss or the scores.
+# CTC (TASK "ctc"): the network gives C scores at every step; score 0 is the blank and score
+# i + 1 is symbol i (class_names[i]); y is [N, L], each sample's symbol ids padded with -1.
+IGNORED = -1
+BLANK = 0
+# What a batch adds to the scores: right, counted (steps, samples or read strings), absolute
+# error sum, squared error sum, errors counted, edit distance sum, reference symbols.
+N_SCORES = 7
+
+
+def step_targets(y, t):
+    """A batch's per-step targets cut to its time length t (what lies past it is padding)."""
+    return y[:, :t]
+
+
+def step_loss(out, y):
+    """Cross-entropy or squared error averaged over the counted steps only."""
+    if TASK == "classification":
+        total = F.cross_entropy(out.reshape(-1, out.shape[-1]), y.reshape(-1), ignore_index=IGNORED,
+                                reduction="sum")
+        return total / (y != IGNORED).sum().clamp(min=1)
+    y = y.reshape(out.shape)
+    known = ~torch.isnan(y)
+    diff = torch.where(known, out - torch.nan_to_num(y), torch.zeros_like(out))
+    return diff.pow(2).sum() / known.sum().clamp(min=1)
+
+
+def ctc_loss(out, y):
+    """Connectionist temporal classification over every step of the batch (one length per batch)."""
+    logp = out.float().log_softmax(-1).transpose(0, 1)  # [T, B, C]
+    known = y != IGNORED
+    input_lengths = torch.full((out.shape[0],), out.shape[1], dtype=torch.long, device=out.device)
+    targets = torch.where(known, y + 1, torch.zeros_like(y))  # symbol i is score i + 1
+    return F.ctc_loss(logp, targets, input_lengths, known.sum(1), blank=BLANK, reduction="mean",
+                      zero_infinity=True)
+
+
+def ctc_read(out):
+    """Greedy reading of scores [B, T, C]: the best score per step, repeats collapsed, blanks
+    dropped. Lists of symbol ids."""
+    reads = []
+    for row in out.argmax(-1).tolist():
+        read, prev = [], None
+        for s in row:
+            if s != BLANK and s != prev:
+                read.append(s - 1)
+            prev = s
+        reads.append(read)
+    return reads
+
+
+def edit_distance(a, b):
+    """Fewest insertions, deletions and substitutions turning a into b."""
+    prev = list(range(len(b) + 1))
+    for i, u in enumerate(a, 1):
+        cur = [i]
+        for j, v in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (u != v)))
+        prev = cur
+    return prev[-1]
+
+
+def loss_weight(y):
+    """How much a batch's mean loss weighs in an epoch's: its counted steps when per step."""
+    if not PER_STEP:
+        return len(y)
+    return float((y != IGNORED).sum()) if TASK == "classification" else float((~torch.isnan(y)).sum())
+
+
+def batch_scores(out, y, target_std=None):
+    """A batch's contribution to the scores (see N_SCORES), as a list of numbers."""
+    s = [0.0] * N_SCORES
+    if TASK == "ctc":
+        true = [[v for v in row if v != IGNORED] for row in y.tolist()]
+        read = ctc_read(out)
+        s[0] = float(sum(r == t for r, t in zip(read, true)))
+        s[1] = float(len(true))
+        s[5] = float(sum(edit_distance(r, t) for r, t in zip(read, true)))
+        s[6] = float(sum(len(t) for t in true))
+    elif TASK == "classification":
+        known = y != IGNORED
+        s[0] = float(((out.argmax(dim=-1) == y) & known).sum())
+        s[1] = float(known.sum())
+    elif PER_STEP:
+        y = y.reshape(out.shape)
+        known = ~torch.isnan(y)
+        err = torch.where(known, out - torch.nan_to_num(y), torch.zeros_like(out))
+        if target_std is not None:
+            err = err * target_std.to(err.device).reshape(-1)
+        s[2], s[3], s[4] = float(err.abs().sum()), float((err ** 2).sum()), float(known.sum())
+    else:
+        err = (out - y) * (target_std.to(out.device) if target_std is not None else 1.0)
+        s[2], s[3], s[4] = float(err.abs().mean(dim=1).sum()), float((err ** 2).mean(dim=1).sum()), float(len(y))
+    return s
+
+
+def scores_of(sums):
+    """Accuracy (classes: share of counted steps or samples right; CTC: share of strings read
+    exactly, and the character error rate) or mean absolute / root mean squared error."""
+    right, counted, abs_sum, sq_sum, n_err, edits, ref = (float(v) for v in sums)
+    if TASK == "ctc":
+        return {"accuracy": right / max(counted, 1.0), "cer": edits / ref if ref else None}
+    if TASK == "classification":
+        return {"accuracy": right / max(counted, 1.0)}
+    n = max(n_err, 1.0)
+    return {"mae": abs_sum / n, "rmse": (sq_sum / n) ** 0.5}
 
 
 @AUGMENT_CODE@
@@ -128,6 +242,10 @@ def setup():
 
 
 def loss_fn(out, y):
+    if TASK == "ctc":
+        return ctc_loss(out, y)
+    if PER_STEP:
+        return step_loss(out, y)
     return F.cross_entropy(out, y) if TASK == "classification" else F.mse_loss(out, y)
 
 
@@ -136,26 +254,30 @@ def evaluate(model, x, y, rank, world, batch_size, device, target_std=None):
     (classification) or mean absolute / root mean squared error in the data's own units (regression)."""
     model.eval()
     part = list(range(rank, len(y), world))
-    totals = torch.zeros(4, dtype=torch.float64, device=device)  # loss sum, correct or |error| sum, error^2 sum, n
+    totals = torch.zeros(2 + N_SCORES, dtype=torch.float64, device=device)  # loss sum, its weight, scores
     with torch.no_grad():
         for idx in make_batches(x, part, batch_size):
             xb, yb = to_tensors(x, y, idx, device)
             out = model(xb)
-            totals[0] += float(loss_fn(out, yb)) * len(idx)
-            if TASK == "classification":
-                totals[1] += float((out.argmax(dim=1) == yb).sum())
-            else:
-                err = (out - yb) * (target_std.to(device) if target_std is not None else 1.0)
-                totals[1] += float(err.abs().mean(dim=1).sum())
-                totals[2] += float((err ** 2).mean(dim=1).sum())
-            totals[3] += len(idx)
+            w = loss_weight(yb)
+            totals[0] += float(loss_fn(out, yb)) * w
+            totals[1] += w
+            totals[2:] += torch.tensor(batch_scores(out, yb, target_std), dtype=torch.float64, device=device)
     dist.all_reduce(totals)
-    n = float(totals[3])
-    if n == 0:
+    if float(totals[1]) == 0:
         return {}
-    if TASK == "classification":
-        return {"loss": float(totals[0]) / n, "accuracy": float(totals[1]) / n}
-    return {"loss": float(totals[0]) / n, "mae": float(totals[1]) / n, "rmse": (float(totals[2]) / n) ** 0.5}
+    return {"loss": float(totals[0]) / float(totals[1]), **scores_of(totals[2:].tolist())}
+
+
+def n_outputs(class_names, y):
+    """The network's outputs per sample (per step for per-step and CTC networks)."""
+    if TASK == "ctc":
+        return len(class_names) + 1  # the symbols and the blank
+    if class_names:
+        return len(class_names)
+    if PER_STEP:
+        return int(y.shape[2]) if y.ndim == 3 else 1
+    return int(np.prod(y.shape[1:]))
 
 
 def write_json(path, obj):
@@ -232,7 +354,7 @@ def main():
         rng = np.random.default_rng(args.seed * 100003 + epoch * 101 + rank)
         batches = make_batches(x_train, list(sampler), args.batch_size, rng)
         ddp.train()
-        sums = torch.zeros(3, dtype=torch.float64, device=device)  # loss sum, correct, samples
+        sums = torch.zeros(3 + N_SCORES, dtype=torch.float64, device=device)  # loss sum, its weight, samples, scores
         with ddp.join():  # processes may get different numbers of batches when lengths vary
             for idx in batches:
                 xb, yb = to_tensors(x_train, y_train, idx, device)
@@ -243,18 +365,20 @@ def main():
                 loss = loss_fn(out, yb)
                 loss.backward()
                 opt.step()
-                sums[0] += float(loss.detach()) * len(idx)
-                if TASK == "classification":
-                    sums[1] += float((out.detach().argmax(dim=1) == yb).sum())
+                w = loss_weight(yb)
+                sums[0] += float(loss.detach()) * w
+                sums[1] += w
                 sums[2] += len(idx)
+                if TASK != "regression":
+                    sums[3:] += torch.tensor(batch_scores(out.detach(), yb), dtype=torch.float64, device=device)
         dist.all_reduce(sums)
         for b in model.buffers():  # BatchNorm statistics: take process 0's everywhere
             dist.broadcast(b, 0)
         n = max(float(sums[2]), 1.0)
         val = evaluate(model, x_val, y_val, rank, world, args.batch_size, device, target_std)
         seconds = time.time() - t0
-        row = {"epoch": epoch, "train_loss": float(sums[0]) / n,
-               "train_accuracy": float(sums[1]) / n if TASK == "classification" else None,
+        row = {"epoch": epoch, "train_loss": float(sums[0]) / max(float(sums[1]), 1.0),
+               "train_accuracy": scores_of(sums[3:].tolist())["accuracy"] if TASK != "regression" else None,
                "val_loss": val.get("loss"), "val_accuracy": val.get("accuracy"), "val_mae": val.get("mae"),
                "val_rmse": val.get("rmse"), "lr": opt.param_groups[0]["lr"], "samples_per_s": n / seconds,
                "seconds": seconds}
@@ -283,8 +407,8 @@ def main():
         summary = {
             "format": "cnnrnn-studio-run", "version": 1, "status": "finished", "project_name": PROJECT_NAME,
             "created": created, "finished": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
-            "source": "torchrun", "task": TASK, "class_names": class_names,
-            "n_outputs": len(class_names) if class_names else int(np.prod(y_train.shape[1:])),
+            "source": "torchrun", "task": TASK, "class_names": class_names, "per_step": PER_STEP,
+            "n_outputs": n_outputs(class_names, y_train),
             "device": str(device),
             "total_params": sum(p.numel() for p in model.parameters()), "epochs": args.epochs,
             "epochs_run": len(rows), "n_train": len(y_train), "n_val": len(y_val), "n_test": len(y_test),
@@ -304,6 +428,8 @@ def main():
             text += f"; test loss {test['loss']:.4f}"
         if "accuracy" in test:
             text += f", test accuracy {100 * test['accuracy']:.1f}%"
+        if test.get("cer") is not None:
+            text += f", test CER {100 * test['cer']:.1f}%"
         print(f"{text}. Run folder: {args.out}", flush=True)
     dist.barrier()
     dist.destroy_process_group()

@@ -106,6 +106,9 @@ def _settings(project: Project, analysis: Analysis) -> dict[str, Any]:
         "WEIGHT_DECAY": float(pick(("weight_decay",), 0.0, (int, float))),
         "SEED": int(pick(("seed",), 0, (int,))),
         "TASK": analysis.task or "classification",
+        # A target at every time step (the Output gets a sequence [T, K]); CTC is TASK "ctc".
+        "PER_STEP": analysis.task != "ctc" and analysis.output_spec is not None
+        and analysis.output_spec.kind == "sequence",
         "PROJECT_NAME": project.name,
     }
 
@@ -145,7 +148,15 @@ def _check_fit(dataset: Dataset, analysis: Analysis) -> None:
     if len(shape) != len(spec.dims) or any(s is not None and d != s for d, s in zip(shape, spec.dims)) \
             or any(s is not None and d is None for d, s in zip(shape, spec.dims)):
         raise ExportError(f"the dataset's samples are {list(shape)} but the network's Input is {list(spec.dims)}.")
-    n_out = analysis.output_spec.dims[0]
+    per_step = analysis.output_spec.kind == "sequence"
+    n_out = analysis.output_spec.dims[-1] if per_step else analysis.output_spec.dims[0]
+    if analysis.task == "ctc" and dataset.task != "ctc":
+        raise ExportError("the network's Output reads label sequences (task 'ctc') but the dataset's task is "
+                          f"'{dataset.task}'; load label sequences (the dataset option \"task\": \"ctc\").")
+    if analysis.task != "ctc" and per_step != bool(dataset.per_step):
+        have = "a target at every time step" if dataset.per_step else "one target per sample"
+        want_net = "at every time step" if per_step else "once per sample"
+        raise ExportError(f"the dataset has {have} but the network's Output predicts {want_net}.")
     want = len(dataset.class_names or []) if analysis.task == "classification" else dataset.n_outputs
     if want and want != n_out:
         raise ExportError(f"the dataset has {want} {'classes' if analysis.task == 'classification' else 'targets'} "
@@ -173,6 +184,20 @@ def dataset_arrays(dataset: Dataset) -> dict[str, Any]:
         if key in (dataset.meta or {}):
             out[key] = np.asarray(dataset.meta[key], dtype=np.float64)
     return out
+
+
+def _targets_line(settings: dict) -> str:
+    """What the README says about the targets: per sample, at every step, or CTC label sequences."""
+    if settings["TASK"] == "ctc":
+        return ("The network reads label sequences with CTC: `y_<split>` holds each sample's symbol ids padded with "
+                "-1; score 0 of the network is the blank, score i + 1 symbol i (`class_names[i]`). Reading is "
+                "greedy (best score per step, repeats merged, blanks dropped); the scores are the share of "
+                "sequences read exactly (`accuracy`) and the character error rate (`cer`).")
+    if settings["PER_STEP"]:
+        return ("The network predicts at every time step: `y_<split>` holds a target per step, -1 (classes) or "
+                "NaN (numbers) where a step does not count, padded to the longest sequence; the loss and the "
+                "scores count the real steps only.")
+    return "The network makes one prediction per sample."
 
 
 def _readme(project: Project, settings: dict, class_name: str, variable: bool) -> str:
@@ -215,6 +240,7 @@ on; HOST:PORT is an address and free port of the first machine that all of them 
   the shuffled training set; DDP averages the gradients, so all processes keep equal weights.
   `--batch-size` is per process: the effective batch is N times larger.
 * {"Samples have different lengths: they are stored end to end in `x_<split>` with their lengths in `x_<split>_lengths`, and every batch holds samples of one exact length (never padded). Processes may then get different numbers of batches; `DDP.join()` handles that." if variable else "All samples have the same shape."}
+* {_targets_line(settings)}
 * Process 0 writes a run folder `run/` (`--out`) as the studio does: `weights.safetensors`
   (the studio's weight names), `metrics.csv` (one row per epoch), `summary.json` (test
   results, settings) and `project.json`. Open it in CNN-RNN Studio as a run, or export it:
@@ -267,10 +293,6 @@ def export_torchrun_script(project: Any, out_dir: Any, *, weights: Any = None, d
 
     project = as_project(project)
     analysis = project.check()
-    if analysis.output_spec is not None and analysis.output_spec.kind == "sequence":
-        raise ExportError("this network predicts at every time step (its Output gets a sequence); the torchrun "
-                          "folder's train.py handles one prediction per sample only so far. Train it in the "
-                          "studio, or export it as ONNX or Python code.")
     target = Path(out_dir).expanduser()
     parent = target.parent if str(target.parent) else Path(".")
     if target.exists() and not target.is_dir():
