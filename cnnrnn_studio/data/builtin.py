@@ -151,6 +151,8 @@ def load_airline(options: Mapping[str, Any], seed: int, validation_split: float)
     check_known(options, BUILTIN_OPTIONS["airline"], "the built-in dataset 'airline'")
     if options.get("ahead") is not None:
         return load_airline_ahead(options, seed, validation_split)
+    if options.get("difference", 0) != 0:
+        raise DataError("option 'difference' goes with 'ahead' (forecasting several months); set 'ahead' too")
     window = get_int(options, "window", 12)
     horizon = get_int(options, "horizon", 1)
     n_windows = 144 - window - horizon + 1
@@ -196,24 +198,37 @@ def load_airline_ahead(options: Mapping[str, Any], seed: int, validation_split: 
 
     Split in time, with no forecast month shared between training and testing: a test window's
     forecast lies wholly in the last 24 months, a training or validation window's forecast wholly
-    before them. Validation takes the last ``validation_split`` of the training windows."""
+    before them. Validation takes the last ``validation_split`` of the training windows.
+
+    Option ``difference`` D (months, default 0): the windows are cut from the change over D months,
+    value[t] - value[t - D], instead of the values (D = 12: how much each month differs from the
+    same month a year before). The month D before a forecast month is always known, so an error in
+    a forecast change is the same error, in passengers, in the forecast month itself."""
     del seed  # the split follows time
     window = get_int(options, "window", 12)
     ahead = get_int(options, "ahead", None)
+    difference = get_int(options, "difference", 0, minimum=0)
+    if difference > 24:
+        raise DataError(f"option 'difference' is {difference}: use 0 (none), 1 (month to month), 12 (same month a "
+                        "year before) or another number of months up to 24")
     if options.get("horizon", 1) != 1:
         raise DataError("options 'horizon' and 'ahead' cannot be combined: 'ahead' forecasts every month from the "
                         "next one on; leave 'horizon' out")
     if ahead > AIRLINE_TEST_MONTHS:
         raise DataError(f"option 'ahead' is {ahead}: at most {AIRLINE_TEST_MONTHS} months can be forecast, as the "
                         f"test part holds the last {AIRLINE_TEST_MONTHS} months")
-    first_test = AIRLINE_MONTHS - AIRLINE_TEST_MONTHS  # index of the first test month
+    dates, values = _airline_series()
+    if difference:
+        values = values[difference:] - values[:-difference]
+        dates = dates[difference:]
+    months = len(values)
+    first_test = months - AIRLINE_TEST_MONTHS  # index of the first test month
     n_fit = first_test - window - ahead + 1  # windows whose forecast ends before the test months
     if n_fit < 10:
-        raise DataError(f"option 'window' is {window}: too long for 144 months with 'ahead' {ahead}; use at most "
-                        f"{first_test - ahead - 9}")
-    dates, values = _airline_series()
+        raise DataError(f"option 'window' is {window}: too long for {months} months with 'ahead' {ahead}; use at "
+                        f"most {first_test - ahead - 9}")
     fit_starts = np.arange(n_fit)
-    test_starts = np.arange(first_test - window, AIRLINE_MONTHS - window - ahead + 1)
+    test_starts = np.arange(first_test - window, months - window - ahead + 1)
     n_val = int(np.floor(n_fit * validation_split + 0.5))
     starts = {"train": fit_starts[: n_fit - n_val], "val": fit_starts[n_fit - n_val:], "test": test_starts}
     seen = values[: int(starts["train"][-1]) + window + ahead]  # what training reads: scale by it only
@@ -225,13 +240,20 @@ def load_airline_ahead(options: Mapping[str, Any], seed: int, validation_split: 
         x = scaled[st[:, None] + offsets][..., None].astype(np.float32)
         y = ((values[st[:, None] + window + after] - mean) / std)[..., None]
         splits[name] = make_split(x, y, "sequence", "regression", per_step=True)
+    what = "months" if not difference else (
+        "months' change over the same month a year before" if difference == 12 else f"months' change over {difference} "
+        f"month{'s' if difference > 1 else ''} before")
     description = (
-        f"Monthly airline passengers 1949-1960: from the last {window} months, forecast each of the next {ahead} "
-        f"months (one output step per month). The test forecasts all lie in the last {AIRLINE_TEST_MONTHS} months, "
-        "which training never sees as a target."
+        f"Monthly airline passengers 1949-1960: from the last {window} {what}, forecast each of the next {ahead} "
+        f"(one output step per month). The test forecasts all lie in the last {AIRLINE_TEST_MONTHS} months, which "
+        "training never sees as a target."
     )
+    if difference:
+        description += (" The month a change starts from is always known, so an error in a forecast change is the "
+                        "same error in passengers.")
+    name = "Passengers" if not difference else f"Passengers change over {difference} months"
     meta = {
-        "window": window, "ahead": ahead, "feature_names": ["Passengers"], "target_name": "Passengers",
+        "window": window, "ahead": ahead, "difference": difference, "feature_names": [name], "target_name": name,
         "feature_mean": [mean], "feature_std": [std], "target_mean": [mean], "target_std": [std],
         "series": values.tolist(), "dates": dates,
         "target_rows": {k: (v + window).tolist() for k, v in starts.items()},
@@ -402,7 +424,7 @@ BUILTINS_TEXT: dict[str, tuple[str, str, str]] = {
         "sequence",
         "Monthly airline passengers 1949-1960 (Box and Jenkins, series G); from the past 12 months, predict the "
         "next month (the last two years are kept for testing). Option 'ahead' 12: forecast each of the next 12 "
-        "months, one output step per month.",
+        "months, one output step per month ('difference' 12: as the change over the same month a year before).",
     ),
     "digit_motion": (
         "Moving digits (image sequences)",
@@ -451,7 +473,7 @@ BUILTIN_DATASETS: dict[str, BuiltinInfo] = {
 BUILTIN_OPTIONS: dict[str, dict[str, Any]] = {
     "digits": {"size": [8, 8]},
     "basic_motions": {},
-    "airline": {"window": 12, "horizon": 1, "ahead": None},
+    "airline": {"window": 12, "horizon": 1, "ahead": None, "difference": 0},
     "digit_motion": {"per_frame": False},
     "sentiment_mini": {"max_length": SENTIMENT_MAX_LENGTH, "padding": "pre"},
     "digit_strings": {"length": None},

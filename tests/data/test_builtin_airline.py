@@ -106,3 +106,25 @@ def test_ahead_options_are_checked():
         load_dataset({"kind": "builtin", "name": "airline", "ahead": 12, "horizon": 3})
     with pytest.raises(DataError, match="'window'"):
         load_dataset({"kind": "builtin", "name": "airline", "ahead": 12, "window": 100})
+
+
+def test_difference_cuts_the_windows_from_the_change_over_a_year(year_ahead):
+    ds = load_dataset({"kind": "builtin", "name": "airline", "window": 24, "ahead": 12, "difference": 12})
+    level = np.array(year_ahead.meta["series"])
+    change = np.array(ds.meta["series"])
+    assert len(change) == 132 and np.allclose(change, level[12:] - level[:-12])
+    assert ds.meta["dates"][0] == "1950-01"
+    mean, std = ds.meta["target_mean"][0], ds.meta["target_std"][0]
+    # the same test forecasts as without 'difference': the months of the last two years
+    assert [r + 12 for r in ds.meta["target_rows"]["test"]] == year_ahead.meta["target_rows"]["test"]
+    for i, first in enumerate(ds.meta["target_rows"]["test"]):
+        month = first + 12
+        # a forecast change plus the month a year before gives the month itself
+        restored = ds.test.y[i, :, 0].numpy() * std + mean + level[month - 12:month]
+        assert np.allclose(restored, level[month:month + 12], atol=1e-3)
+    from cnnrnn_studio.data import DataError
+
+    with pytest.raises(DataError, match="'difference' goes with 'ahead'"):
+        load_dataset({"kind": "builtin", "name": "airline", "difference": 12})
+    with pytest.raises(DataError, match="'difference'"):
+        load_dataset({"kind": "builtin", "name": "airline", "ahead": 12, "difference": 30})
