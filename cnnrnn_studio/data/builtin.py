@@ -430,8 +430,8 @@ BUILTINS_TEXT: dict[str, tuple[str, str, str]] = {
         "Moving digits (image sequences)",
         "image_sequence",
         "1,600 short clips of 8 frames (16x16 pixels) in which a handwritten digit slides up, down, "
-        "left or right; tell the direction. Made from the digits dataset. Option 'per_frame': the digit turns up "
-        "to twice, and every frame is labelled with the way it has just moved.",
+        "left or right; tell the direction. Made from the UCI digits (CC BY 4.0). Option 'per_frame': the digit "
+        "turns up to twice, and every frame is labelled with the way it has just moved.",
     ),
     "digit_strings": (
         "Digit strings (read a row of digits)",

@@ -76,7 +76,8 @@ def test_sequence_templates_have_the_promised_shape(template_id, io, output):
     assert p.graph.block("output").params["task"] == output["task"]
     types = [b.type for b in p.graph.blocks]
     if template_id in ("seq2seq_forecaster", "image_to_sequence"):
-        assert "RepeatVector" in types and types.index("RepeatVector") < types.index("LSTM", types.index("RepeatVector"))
+        repeat = types.index("RepeatVector")
+        assert "LSTM" in types[repeat:], "a recurrent decoder after RepeatVector"
     if template_id == "crnn_ctc":
         assert {"Conv2d", "ToSequence", "LSTM"} <= set(types)
 
