@@ -51,7 +51,11 @@ class TemplateCard(QFrame):
                                   "font-size: 11px;")
         if info and info.io:
             self.io_tag.setToolTip(f"{info.io}: {IO_WORDS[info.io]}")
-        else:
+        else:  # no tag, but its room kept (sized by a stand-in text): the cards of a row stay equally tall
+            policy = self.io_tag.sizePolicy()
+            policy.setRetainSizeWhenHidden(True)
+            self.io_tag.setSizePolicy(policy)
+            self.io_tag.setText("many-to-many")
             self.io_tag.hide()
         lay.addWidget(self.io_tag, 0, Qt.AlignLeft)
         about = QLabel(first_sentence(info.description) if info else
