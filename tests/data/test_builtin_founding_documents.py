@@ -48,3 +48,15 @@ def test_window_and_stride_options(corpus):
     assert ds.sample_shape == (32,) and len(ds.train) > 3 * len(corpus.train)
     with pytest.raises(DataError, match="'windw'"):
         load_dataset({"kind": "builtin", "name": "founding_documents", "windw": 32})
+
+
+def test_make_resources_writes_the_shipped_file_byte_for_byte(tmp_path):
+    from cnnrnn_studio.data.make_resources import make_founding_documents
+
+    shipped = resources_dir() / "founding_documents.txt.gz"
+    with gzip.open(shipped, "rt", encoding="utf-8") as f:
+        (tmp_path / "founding_documents.txt").write_text(f.read(), encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    make_founding_documents(tmp_path, out)
+    assert (out / "founding_documents.txt.gz").read_bytes() == shipped.read_bytes()
