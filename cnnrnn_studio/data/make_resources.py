@@ -4,7 +4,9 @@ Run once by a developer, from the repository root:
 
     python -m cnnrnn_studio.data.make_resources SOURCE_FOLDER [OUTPUT_FOLDER]
 
-SOURCE_FOLDER holds digits.csv.gz, BasicMotions/BasicMotions_{TRAIN,TEST}.ts and Airline.csv.
+SOURCE_FOLDER holds digits.csv.gz, BasicMotions/BasicMotions_{TRAIN,TEST}.ts, Airline.csv and
+founding_documents.txt (the plain UTF-8 text of the public-domain US founding documents: see
+resources/data/ATTRIBUTION.md).
 The app itself never reads SOURCE_FOLDER: it loads only what this script writes.
 """
 
@@ -49,6 +51,15 @@ def make_airline(source: Path, out: Path) -> None:
     shutil.copyfile(source / "Airline.csv", out / "airline.csv")
 
 
+def make_founding_documents(source: Path, out: Path) -> None:
+    text = (source / "founding_documents.txt").read_text(encoding="utf-8").replace("\r\n", "\n")
+    assert text.startswith("THE DECLARATION OF INDEPENDENCE") and 40_000 < len(text) < 400_000, len(text)
+    # gzip level 9 without a time stamp or name: the same text gives the same bytes (~19 kB for ~59 kB).
+    with open(out / "founding_documents.txt.gz", "wb") as raw, gzip.GzipFile(
+            filename="", mode="wb", compresslevel=9, fileobj=raw, mtime=0) as f:
+        f.write(text.encode("utf-8"))
+
+
 def main(argv: list[str]) -> int:
     if not argv:
         print(__doc__)
@@ -59,6 +70,7 @@ def main(argv: list[str]) -> int:
     make_digits(source, out)
     make_basic_motions(source, out)
     make_airline(source, out)
+    make_founding_documents(source, out)
     for p in sorted(out.iterdir()):
         print(f"{p.name:24s} {p.stat().st_size:>9,d} bytes")
     return 0

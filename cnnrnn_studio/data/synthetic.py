@@ -164,3 +164,88 @@ def make_sentiment_mini(n: int = SENTIMENT_SIZE, seed: int = SENTIMENT_SEED) -> 
             texts.append(text)
             labels.append(SENTIMENT_CLASSES[label])
     return texts, labels
+
+
+# ---- digit_motion with per-frame labels: a digit that may turn while it slides ----------------
+
+NOT_MOVING = -1  # the first frame: the digit has not moved yet, so it has no direction (never counted)
+_STEP = {"up": (-1, 0), "down": (1, 0), "left": (0, -1), "right": (0, 1)}
+
+
+def make_digit_motion_per_frame(
+    digits: np.ndarray,
+    n_samples: int = MOTION_SAMPLES,
+    frames: int = MOTION_FRAMES,
+    canvas: int = MOTION_CANVAS,
+    seed: int = MOTION_SEED + 1,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Image sequences [N, frames, 1, canvas, canvas], direction ids per frame [N, frames], digit ids.
+
+    The digit moves one pixel between frames and turns 0, 1 or 2 times (each stretch lasts at least
+    two moves), so the direction changes within a clip and every frame needs its own label: frame t
+    is labelled with the way the digit moved from frame t-1 to frame t; frame 0 is -1 (no motion
+    yet, never counted).
+    """
+    rng = np.random.default_rng(seed)
+    m, dh, dw = digits.shape
+    chosen = rng.permutation(m)[:n_samples] if n_samples <= m else rng.integers(0, m, n_samples)
+    free = canvas - dh
+    moves = frames - 1
+    out = np.zeros((n_samples, frames, 1, canvas, canvas), dtype=np.float32)
+    labels = np.full((n_samples, frames), NOT_MOVING, dtype=np.int64)
+    for k in range(n_samples):
+        turns = int(rng.choice(3, p=[0.25, 0.45, 0.3])) if moves >= 6 else 0
+        cuts = sorted(rng.choice(np.arange(2, moves - 1), size=turns, replace=False)) if turns else []
+        while any(b - a < 2 for a, b in zip([0, *cuts], [*cuts, moves])):
+            cuts = sorted(rng.choice(np.arange(2, moves - 1), size=turns, replace=False))
+        direction = int(rng.integers(len(DIRECTIONS)))
+        seq = []
+        for a, b in zip([0, *cuts], [*cuts, moves]):
+            if a:
+                direction = int(rng.choice([d for d in range(len(DIRECTIONS)) if d != direction]))
+            seq += [direction] * (b - a)
+        steps = np.array([_STEP[DIRECTIONS[d]] for d in seq])
+        path = np.vstack([[0, 0], np.cumsum(steps, axis=0)])  # [frames, 2] offsets from the start
+        lo, hi = path.min(0), path.max(0)
+        start = [int(rng.integers(-lo[i], free - hi[i] + 1)) for i in range(2)]
+        for f in range(frames):
+            row, col = start[0] + path[f, 0], start[1] + path[f, 1]
+            out[k, f, 0, row:row + dh, col:col + dw] = digits[chosen[k]]
+        labels[k, 1:] = seq
+    return out, labels, chosen.astype(np.int64)
+
+
+# ---- digit_strings: rows of handwritten digits side by side ------------------------------------
+
+STRINGS_SEED = 20_260_101
+
+
+def make_digit_strings(
+    digits: np.ndarray,
+    digit_labels: np.ndarray,
+    n_samples: int,
+    min_count: int,
+    max_count: int,
+    seed: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Images [N, 1, 8, 8 * max_count + 8] in [0, 1] and labels [N, max_count] (digit values,
+    -1 after each string's own digits). Each row holds ``min_count`` to ``max_count`` of the given
+    8x8 ``digits`` side by side, 0 to 2 pixels apart, after a random left margin."""
+    rng = np.random.default_rng(seed)
+    dh, dw = digits.shape[1:]
+    width = dw * max_count + dw
+    x = np.zeros((n_samples, 1, dh, width), dtype=np.float32)
+    y = np.full((n_samples, max_count), -1, dtype=np.int64)
+    for k in range(n_samples):
+        count = int(rng.integers(min_count, max_count + 1))
+        picks = rng.integers(0, len(digits), count)
+        free = width - dw * count
+        gaps = rng.integers(0, 3, max(count - 1, 0))
+        while gaps.sum() > free:
+            gaps = np.maximum(gaps - 1, 0)
+        col = int(rng.integers(0, free - int(gaps.sum()) + 1))
+        for j, p in enumerate(picks):
+            x[k, 0, :, col:col + dw] = np.maximum(x[k, 0, :, col:col + dw], digits[p])
+            col += dw + (int(gaps[j]) if j < len(gaps) else 0)
+        y[k, :count] = digit_labels[picks]
+    return x, y

@@ -93,14 +93,37 @@ def load_text_corpus(
     seed: int,
     validation_split: float,
 ) -> Dataset:
-    """The dataset of a character text (see the module's docstring). ``seed`` is unused: the
+    """The dataset of a character text file (see the module's docstring). ``seed`` is unused: the
     split follows the text's order."""
     del seed
-    check_known(options, TEXT_OPTIONS, "text files")
+    text = read_text(require_file(train_path, "training file"))
+    test_text = read_text(require_file(test_path, "test file")) if test_path else None
+    return text_corpus_dataset(
+        name=name, text=text, test_text=test_text, options=options, validation_split=validation_split,
+        source_name=train_path.name,
+        source={"train": str(train_path), **({"test": str(test_path)} if test_path else {})},
+        context="text files",
+    )
+
+
+def text_corpus_dataset(
+    *,
+    name: str,
+    text: str,
+    test_text: str | None,
+    options: Mapping[str, Any],
+    validation_split: float,
+    source_name: str,
+    source: Any,
+    context: str,
+) -> Dataset:
+    """The next-character dataset of a text already read (a file's, or a built-in corpus):
+    ``source_name`` names it in messages and the description, ``context`` in option errors."""
+    check_known(options, TEXT_OPTIONS, context)
     window = get_int(options, "window", 64)
     stride = get_int(options, "stride", window)
-    text = read_text(require_file(train_path, "training file")).replace("\r\n", "\n")
-    test_text = read_text(require_file(test_path, "test file")).replace("\r\n", "\n") if test_path else None
+    text = text.replace("\r\n", "\n")
+    test_text = test_text.replace("\r\n", "\n") if test_text is not None else None
     _check_fits(len(text) + len(test_text or ""), window, stride)
 
     n = len(text)
@@ -109,9 +132,9 @@ def load_text_corpus(
     n_train = n - n_test - n_val
     if n_train <= window:
         raise DataError(
-            f"{train_path.name} has {n:,} characters; its training part ({n_train:,}) is too short for one window "
+            f"{source_name} has {n:,} characters; its training part ({n_train:,}) is too short for one window "
             f"of {window:,} characters and the one after it: use a longer text or a smaller 'window'",
-            path=train_path)
+            path=source if isinstance(source, str) else source.get("train"))
     parts = {"train": text[:n_train], "val": text[n_train:n_train + n_val],
              "test": test_text if test_text is not None else text[n_train + n_val:]}
     vocab = char_vocab(parts["train"])
@@ -122,7 +145,7 @@ def load_text_corpus(
         counts[split] = len(x)
     unknown = sorted((set(parts["val"]) | set(parts["test"])) - set(vocab[2:]))
     description = (
-        f"Text from {train_path.name}: {n:,} characters, {len(vocab) - 2} different ones; windows of "
+        f"Text from {source_name}: {n:,} characters, {len(vocab) - 2} different ones; windows of "
         f"{window} characters every {stride}, predicting the next character at every step."
     )
     if unknown:
@@ -143,7 +166,7 @@ def load_text_corpus(
             "text": {"unit": "character", "window": window, "stride": stride, "characters": n,
                      "split_characters": {k: len(v) for k, v in parts.items()}},
             "test_from": "file" if test_text is not None else "split",
-            "source": {"train": str(train_path), **({"test": str(test_path)} if test_path else {})},
+            "source": source,
         },
         per_step=True,
     )

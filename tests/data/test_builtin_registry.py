@@ -6,7 +6,8 @@ import pytest
 import cnnrnn_studio.data as data
 from cnnrnn_studio.data import BUILTIN_DATASETS, BUILTIN_OPTIONS, BuiltinInfo, Dataset, load_dataset
 
-EXPECTED = {"digits", "basic_motions", "airline", "digit_motion", "sentiment_mini"}
+EXPECTED = {"digits", "basic_motions", "airline", "digit_motion", "sentiment_mini", "digit_strings",
+            "founding_documents"}
 
 
 def test_registry_lists_the_builtins():

@@ -48,14 +48,16 @@ def augment_spec(project) -> Any:
 
 
 def class_counts(dataset) -> list[tuple[str, int, int, int]]:
-    """(class name, train, validation, test) for every class."""
+    """(class name, train, validation, test) for every class; with a class at every time step, the
+    steps of each class (-1, a step that does not count, is left out)."""
     names = dataset.class_names or []
     out = []
     per_split = []
     for split in (dataset.train, dataset.val, dataset.test):
         y = split.y.detach().cpu().numpy() if hasattr(split.y, "detach") else np.asarray(split.y)
-        per_split.append(np.bincount(y.astype(np.int64).reshape(-1), minlength=len(names)) if len(y) else
-                         np.zeros(len(names), dtype=np.int64))
+        y = y.astype(np.int64).reshape(-1)
+        y = y[y >= 0]
+        per_split.append(np.bincount(y, minlength=len(names)) if len(y) else np.zeros(len(names), dtype=np.int64))
     for i, name in enumerate(names):
         out.append((name, int(per_split[0][i]), int(per_split[1][i]), int(per_split[2][i])))
     return out
@@ -290,7 +292,8 @@ class DataPreview(QWidget):
             label.setStyleSheet("font-weight: bold;")
             label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             self.gallery_layout.addWidget(label, r, 0)
-            idx = np.flatnonzero(y == r)[:PER_CLASS]
+            has = (y == r) if y.ndim == 1 else (y == r).reshape(len(y), -1).any(axis=1)  # per step: any step
+            idx = np.flatnonzero(has)[:PER_CLASS]
             self._add_thumbs(ds, split, idx, r, start_col=1)
 
     def _show_regression(self, ds) -> None:

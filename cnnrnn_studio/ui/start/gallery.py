@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (QFrame, QGridLayout, QHBoxLayout, QLabel, QPushBu
                                QVBoxLayout, QWidget)
 
 from ...project import list_templates, load_template
-from ...project.templates import TemplateInfo
+from ...project.templates import IO_WORDS, TemplateInfo
 from ..editor.icons import app_icon
 
 THUMB = QSize(300, 150)
@@ -44,6 +44,20 @@ class TemplateCard(QFrame):
         name.setStyleSheet("font-weight: 600; font-size: 14px;")
         name.setWordWrap(True)
         lay.addWidget(name)
+        # What goes in and comes out, in sequences: one-to-one, one-to-many, many-to-one, many-to-many.
+        self.io_tag = QLabel(info.io if info and info.io else "")
+        self.io_tag.setObjectName("io_tag")
+        self.io_tag.setStyleSheet("border: 1px solid palette(mid); border-radius: 8px; padding: 1px 8px; "
+                                  "font-size: 11px;")
+        if info and info.io:
+            self.io_tag.setToolTip(f"{info.io}: {IO_WORDS[info.io]}")
+        else:  # no tag, but its room kept (sized by a stand-in text): the cards of a row stay equally tall
+            policy = self.io_tag.sizePolicy()
+            policy.setRetainSizeWhenHidden(True)
+            self.io_tag.setSizePolicy(policy)
+            self.io_tag.setText("many-to-many")
+            self.io_tag.hide()
+        lay.addWidget(self.io_tag, 0, Qt.AlignLeft)
         about = QLabel(first_sentence(info.description) if info else
                        "Start from nothing: drag an Input, the layers you want and an Output from the palette.")
         about.setWordWrap(True)

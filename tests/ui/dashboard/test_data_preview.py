@@ -57,7 +57,8 @@ import pytest  # noqa: E402
 
 
 @pytest.mark.parametrize("template, kind", [("lstm_classifier", "sequence"), ("cnn_lstm_video", "image_sequence"),
-                                            ("text_lstm", "tokens"), ("gru_forecaster", "sequence")])
+                                            ("text_lstm", "tokens"), ("gru_forecaster", "sequence"),
+                                            ("bilstm_tagger", "image_sequence"), ("char_lstm", "tokens")])
 def test_every_kind_of_builtin_data_is_pictured(qtbot, template, kind):
     from cnnrnn_studio.project import load_template
     from cnnrnn_studio.ui.dashboard.engine import Engine
