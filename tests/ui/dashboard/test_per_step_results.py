@@ -57,7 +57,20 @@ def test_results_and_try_it_on_per_step_regression(qtbot, tmp_path):
     qtbot.addWidget(panel)
     panel.show_run(run)
     assert panel.stack.currentWidget() is panel.regression
-    assert f"{run.evaluation['n']:,} test time steps" in panel.regression.summary.text()
+    view = panel.regression
+    assert f"{run.evaluation['n']:,} test time steps" in view.summary.text()
+    # along the steps of a chosen test sample: the true values where they count, the prediction there
+    assert not view.steps_box.isHidden() and view.forecast.isHidden()
+    padded = next(i for i, t in enumerate(run.evaluation["targets"]) if any(s[0] is None for s in t))
+    view.step_sample.setValue(padded)
+    true = np.array([np.nan if v is None else v for v in (s[0] for s in run.evaluation["targets"][padded])])
+    pred = np.array([s[0] for s in run.evaluation["predictions"][padded]])
+    curves = {name: y for name, _, y in view.steps.series()}
+    assert np.array_equal(np.isnan(curves["true"]), np.isnan(true)) and np.isnan(true).any()   # padding left out
+    assert np.allclose(curves["true"][~np.isnan(true)], true[~np.isnan(true)])
+    assert np.allclose(curves["predicted"][~np.isnan(true)], pred[~np.isnan(true)])
+    assert np.isnan(curves["predicted"][np.isnan(true)]).all()
+    assert f"test sample #{padded}" in view.steps.getPlotItem().titleLabel.text
     tryit = TryItPanel()
     qtbot.addWidget(tryit)
     tryit.set_model(run.model, ds, "regression", None)
