@@ -40,6 +40,12 @@ def test_results_and_try_it_on_a_per_step_classifier(qtbot, tmp_path):
     view = panel.confusion
     assert panel.stack.currentWidget() is view
     cm = run.evaluation["confusion_matrix"]
+    n = run.evaluation["n"]
+    # every real step counts once; the padding up to 9 steps never does
+    assert n == sum(map(sum, cm)) == sum(len(x) for x in ds.test.x) < 9 * len(ds.test)
+    assert view.summary.text().startswith(f"Test accuracy {100 * run.evaluation['accuracy']:.1f}% on {n:,} "
+                                          "test time steps (padding and unlabelled steps not counted)")
+    assert view.per_class.horizontalHeaderItem(4).text() == "test time steps"
     assert int(view.matrix.item(0, 0).text()) == cm[0][0]
     samples = view.samples_for_cell(1, 1)
     assert samples and all(0 <= i < len(ds.test) for i in samples)
