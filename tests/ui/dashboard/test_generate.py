@@ -158,3 +158,16 @@ def test_runs_that_cannot_generate_have_no_generate_box(qtbot, tmp_path):
     qtbot.addWidget(results)
     results.show_run(run)
     assert results.generated.isHidden()
+
+
+def test_a_text_run_opened_in_the_dashboard_can_generate(qtbot, dashboard, text_run):
+    run, _ = text_run
+    with qtbot.waitSignal(dashboard.results.generated.generated, timeout=60000):
+        with qtbot.waitSignal(dashboard.run_opened, timeout=60000):
+            dashboard.open_run(str(run.folder))
+    box = dashboard.try_it.generate
+    assert box.kind == "text" and box.run is not None and box.run.model is dashboard.try_it.model
+    box.length.setValue(5)
+    with qtbot.waitSignal(box.generated, timeout=60000) as blocker:
+        box.button.click()
+    assert len(blocker.args[0]["generated"]) == 5
