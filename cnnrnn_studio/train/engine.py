@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 import torch
 from torch import nn
 
-from ..data.batching import batch_indices, count_batches, iter_batches
+from ..data.batching import batch_indices, count_batches, count_padded_batches, iter_batches, iter_padded_batches
 from ..errors import StudioError, ValidationError
 from ..graph import analyze
 from . import events as ev
@@ -36,7 +36,7 @@ from .control import TrainControl
 from .evaluate import EVAL_BATCH, evaluate, predict_split
 from .events import Listener
 from .ctc import exact_matches, greedy_decode
-from .losses import make_loss, step_errors, step_hits
+from .losses import blank_past_end, make_loss, step_errors, step_hits
 from .observers import EarlyStopping, EpochObserver, EpochResult, RunFolderWriter, now_text
 from .runs import Run, load_weights
 
@@ -341,7 +341,7 @@ class Trainer:
         self.opt = make_optimizer(cfg, self.model.parameters(), self.device)
         self.sched = make_scheduler(cfg, self.opt)
         self.loss_fn: nn.Module = make_loss(self.task, self.per_step)
-        self.batches = count_batches(ds.train, cfg.batch_size, merge_single_last=True)
+        self._choose_batching()
         self._prepare_epoch_figures(ds)
 
         self.folder.run_started(self._describe(ds, amp_dtype), self.model)
@@ -350,7 +350,7 @@ class Trainer:
                                 device=str(self.device), device_name=summary["device_name"],
                                 n_train=summary["n_train"], n_val=summary["n_val"], n_test=summary["n_test"],
                                 total_params=summary["total_params"], task=self.task,
-                                class_names=ds.class_names))
+                                class_names=ds.class_names, notes=list(self.notes)))
 
         early = EarlyStopping(cfg.early_stopping_patience) if cfg.early_stopping_patience is not None else None
         observers: list[EpochObserver] = [self.folder] + ([early] if early is not None else [])
@@ -425,6 +425,25 @@ class Trainer:
             torch.backends.cudnn.benchmark = not variable_length
         return amp_dtype
 
+    def _choose_batching(self) -> None:
+        """Series of different lengths: batches of the chosen size padded to their longest, when the
+        network gives every sample the same outputs that way (compile/padding.py); otherwise
+        batches of one exact length, which the training log says with the reason."""
+        split, bs = self.train_split, self.cfg.batch_size
+        self.notes: list[str] = []
+        self.padded = False
+        if isinstance(split.x, list):
+            problem = self.model.padding_problem
+            self.padded = problem is None
+            if self.padded:
+                self.notes.append(f"Series of different lengths: batches of {bs} series of similar length, padded "
+                                  "to the longest in the batch; padding never counts in a loss, a state or a score.")
+            else:
+                self.notes.append(f"Series of different lengths are batched by exact length (batches may hold fewer "
+                                  f"than {bs} series), because padding would change this network: {problem}.")
+        counter = count_padded_batches if self.padded else count_batches
+        self.batches = counter(split, bs, merge_single_last=True)
+
     def _prepare_epoch_figures(self, ds: Dataset) -> None:
         """What the per-epoch figures need: per-block parameter lists for the gradient norms, and
         the targets' scale to report regression errors in their own units."""
@@ -455,6 +474,8 @@ class Trainer:
             "total_params": sum(p.numel() for p in self.model.parameters()),
             "config": cfg.to_dict(), "epochs": cfg.epochs, "epochs_run": 0,
             "batches_per_epoch": self.batches, "n_train": len(ds.train), "n_val": len(ds.val),
+            "batching": "padded" if self.padded else ("exact_length" if ds.is_variable_length else "plain"),
+            "notes": list(self.notes),
             "n_test": len(ds.test),
             "stopped_early": False, "stopped_by_user": False, "failed": None,
             "torch": torch.__version__, "python": sys.version.split()[0],
@@ -549,21 +570,27 @@ class Trainer:
         return time_gradients.time_gradients(self.model, *self._time_probe, self.loss_fn)
 
     # --- one pass over the training data --------------------------------------------------------
-    def _batches(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    def _batches(self) -> Iterator[tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]]:
+        """(x, y, real lengths of padded series or None) of every batch of one shuffled pass."""
         split, device, bs = self.train_split, self.device, self.cfg.batch_size
+        if self.padded:
+            for xb, yb, _, lengths in iter_padded_batches(split, bs, shuffle=True, generator=self.gen,
+                                                          merge_single_last=True):
+                yield xb.to(device, non_blocking=True), yb.to(device, non_blocking=True), lengths
+            return
         if isinstance(split.x, list):
             for xb, yb, _ in iter_batches(split, bs, shuffle=True, generator=self.gen, merge_single_last=True):
-                yield xb.to(device, non_blocking=True), yb.to(device, non_blocking=True)
+                yield xb.to(device, non_blocking=True), yb.to(device, non_blocking=True), None
             return
         x, y = split.x, split.y
         idx_device = x.device
         for idx in batch_indices(split, bs, shuffle=True, generator=self.gen, merge_single_last=True):
             if self.data_on_device:
                 idx = idx.to(idx_device, non_blocking=True)
-                yield x[idx], y[idx]
+                yield x[idx], y[idx], None
             else:
                 yield (x[idx].pin_memory().to(device, non_blocking=True),
-                       y[idx].pin_memory().to(device, non_blocking=True))
+                       y[idx].pin_memory().to(device, non_blocking=True), None)
 
     def _check_control(self, epoch: int, batch: int, paused_for: list[float]) -> None:
         control = self.control
@@ -578,18 +605,29 @@ class Trainer:
         if control.stop_requested:
             raise _Stopped()
 
-    def _step(self, xb: torch.Tensor, yb: torch.Tensor, last: bool) -> tuple[torch.Tensor, torch.Tensor,
-                                                                            torch.Tensor | None]:
+    def _forward(self, xb: torch.Tensor, lengths: torch.Tensor | None) -> torch.Tensor:
+        """The model's outputs; padded series go through forward_padded. CTC scores past a series'
+        end become sure blanks, which change neither the CTC loss nor the greedy reading."""
+        if lengths is None:
+            return self.model(xb)
+        out, out_lengths = self.model.forward_padded(xb, lengths)
+        if self.ctc and out_lengths is not None:
+            out = blank_past_end(out, out_lengths)
+        return out
+
+    def _step(self, xb: torch.Tensor, yb: torch.Tensor, last: bool, lengths: torch.Tensor | None = None
+              ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
         """One optimizer step on one batch: (loss, outputs, per-block gradient norms on the epoch's
-        last batch, else None). Everything stays on the device."""
+        last batch, else None). Everything stays on the device. ``lengths``: the real lengths of a
+        batch of padded series."""
         model, opt, scaler, autocast, loss_fn = self.model, self.opt, self.scaler, self.autocast, self.loss_fn
         clip = self.cfg.grad_clip
         if autocast is not None:
             with autocast():
-                out = model(xb)
+                out = self._forward(xb, lengths)
             loss = loss_fn(out.float(), yb)
         else:
-            out = model(xb)
+            out = self._forward(xb, lengths)
             loss = loss_fn(out, yb)
         opt.zero_grad(set_to_none=True)
         if scaler is not None:
@@ -635,9 +673,9 @@ class Trainer:
         last_emit = t0
         done = 0
         b = 0
-        for b, (xb, yb) in enumerate(self._batches(), start=1):
+        for b, (xb, yb, lengths) in enumerate(self._batches(), start=1):
             self._check_control(epoch, b - 1, paused_for)
-            loss, out, step_norms = self._step(xb, yb, last=b == batches)
+            loss, out, step_norms = self._step(xb, yb, last=b == batches, lengths=lengths)
             if step_norms is not None:
                 norms = step_norms
             pending.append(loss.detach())

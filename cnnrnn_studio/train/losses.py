@@ -71,6 +71,18 @@ class CTCLoss(nn.Module):
         return self.ctc(logp, targets, input_lengths, known.sum(1))
 
 
+def blank_past_end(out: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    """CTC scores [B, T, C] of padded series with every step past a series' length (int64 [B])
+    made a sure blank (train.ctc.pad_scores' fill): the CTC loss and the greedy reading of each
+    series are then what its own T_i steps give."""
+    from .ctc import BLANK, _PAD_SCORE
+
+    past = torch.arange(out.shape[1], device=out.device)[None, :] >= lengths.to(out.device)[:, None]
+    fill = torch.full((out.shape[2],), -_PAD_SCORE, dtype=out.dtype, device=out.device)
+    fill[BLANK] = 0.0
+    return torch.where(past[..., None], fill, out)
+
+
 def make_loss(task: str, per_step: bool = False) -> nn.Module:
     """Cross-entropy for classes, mean squared error for numbers; per step when the data is; CTC
     for reading label sequences."""
