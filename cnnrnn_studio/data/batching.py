@@ -151,13 +151,10 @@ def pad_sequences(xs: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
     lengths (int64 [B], on the CPU, where torch's packed sequences want them)."""
     import torch
 
+    from torch.nn.utils.rnn import pad_sequence
+
     lengths = torch.tensor([int(t.shape[0]) for t in xs], dtype=torch.int64)
-    longest = int(lengths.max()) if len(xs) else 0
-    first = xs[0]
-    out = first.new_zeros((len(xs), longest) + tuple(first.shape[1:]))
-    for i, t in enumerate(xs):
-        out[i, : t.shape[0]] = t
-    return out, lengths
+    return pad_sequence(xs, batch_first=True), lengths
 
 
 def iter_padded_batches(
