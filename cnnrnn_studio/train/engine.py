@@ -5,6 +5,9 @@ Why it looks the way it does:
   is slower, and worker processes misbehave in frozen apps); data/batching.py cuts the batches and
   counts them by the same rule. On CUDA the whole dataset moves to the GPU once when it fits;
   otherwise each batch is copied from pinned memory.
+- Series of different lengths train at the chosen batch size: batches of similar length, padded,
+  run through the model's forward_padded (padding changes no output, loss or score); a network
+  that padding would change gets exact-length batches, and the run's notes say so (_choose_batching).
 - The host never waits for the device inside the loop: batch losses stay as device tensors and
   are converted together, at most ~20 times per second and at the epoch's end.
 - Seeded: torch.manual_seed before the model is built, plus a dedicated torch.Generator for the
