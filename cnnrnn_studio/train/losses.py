@@ -48,7 +48,8 @@ class CTCLoss(nn.Module):
     """CTC loss (see train.ctc) for scores [B, T, C] (index 0 = blank, i + 1 = symbol i) and labels
     [B, L] of symbol ids padded with -1: torch's CTCLoss on log_softmax over C, 'mean' reduction
     (each sample's loss over its label length, averaged). Every sample's input length is T: a batch
-    holds sequences of one length. A T too short for a label gives no gradient (zero_infinity)
+    holds sequences of one length, or padded series whose steps past their ends the engine made
+    sure blanks (blank_past_end), which leaves each one's loss as its own T_i steps give it. A T too short for a label gives no gradient (zero_infinity)
     instead of infinity; the fit check refuses that case before training when T is known."""
 
     def __init__(self) -> None:
