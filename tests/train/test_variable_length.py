@@ -133,3 +133,21 @@ def test_a_network_padding_would_change_falls_back_to_exact_lengths_and_says_why
     assert started.batches_per_epoch == N_TRAIN                  # one series of each length
     assert any("exact length" in note and "block pool" in note for note in started.notes)
     assert run.summary["batching"] == "exact_length"
+
+
+def test_ctc_scores_past_a_series_end_change_neither_its_loss_nor_its_reading():
+    from cnnrnn_studio.train.ctc import greedy_decode
+    from cnnrnn_studio.train.losses import blank_past_end
+
+    g = torch.Generator().manual_seed(0)
+    lengths = torch.tensor([9, 4, 7])
+    scores = torch.randn(3, 9, 5, generator=g)          # junk past each end
+    labels = torch.tensor([[0, 1, 2], [3, -1, -1], [1, 1, -1]])
+    loss_fn = make_loss("ctc")
+    padded = blank_past_end(scores, lengths)
+    reads = greedy_decode(padded)
+    for i, t in enumerate(lengths.tolist()):
+        alone = scores[i:i + 1, :t]
+        torch.testing.assert_close(loss_fn(padded[i:i + 1], labels[i:i + 1]), loss_fn(alone, labels[i:i + 1]))
+        own = greedy_decode(alone)[0]
+        assert reads[i, : len(own)].tolist() == own.tolist() and torch.all(reads[i, len(own):] == -1)
