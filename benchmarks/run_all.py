@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SPEED = ["export_speed.py", "ui_speed.py", "train_speed.py", "ui_responsiveness.py"]
+SPEED = ["export_speed.py", "ui_speed.py", "train_speed.py", "sequence_train_speed.py", "ui_responsiveness.py"]
 LONG = ["reproduce_published.py"]
 
 

@@ -65,6 +65,17 @@ class StudioModel(nn.Module):
         out_preds = graph.inputs_of(analysis.output_id)
         self._result_slot = slot[out_preds[0]]
         self._steps = [(self.blocks[n], ins) for n, ins in plan]
+        from .padding import plan_padding
+
+        timed = self.input_spec is not None and self.input_spec.kind in ("sequence", "tokens", "image_sequence")
+        self._padding = plan_padding([(n, self.blocks[n], ins) for n, ins in plan], timed,
+                                     {name: bid for bid, name in names.items()})
+
+    @property
+    def padding_problem(self) -> str | None:
+        """Why a batch of padded sequences would give other outputs than each sequence alone
+        (names the block), or None when ``forward_padded`` is exact for this network."""
+        return self._padding.problem
 
     def train(self, mode: bool = True) -> "StudioModel":
         super().train(mode)
@@ -84,6 +95,22 @@ class StudioModel(nn.Module):
             else:
                 vals.append(mod(*[vals[i] for i in ins]))
         return vals[self._result_slot]
+
+    def forward_padded(self, x: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Run a batch of sequences padded with zeros past each sample's real length (``lengths``,
+        int64 [B]) so that every sample's output equals what ``forward`` gives it alone (see
+        compile/padding.py). Returns (outputs, the outputs' lengths when they are still per step,
+        else None); per-step outputs are zero past each sample's length. Only for networks whose
+        ``padding_problem`` is None."""
+        if self._padding.problem is not None:
+            raise ValueError(f"padded batches would change this network's outputs ({self._padding.problem})")
+        vals = [x]
+        lens: list[torch.Tensor | None] = [lengths]
+        for (mod, ins), rule in zip(self._steps, self._padding.rules):
+            out, n = rule(mod, [vals[i] for i in ins], [lens[i] for i in ins])
+            vals.append(out)
+            lens.append(n)
+        return vals[self._result_slot], lens[self._result_slot]
 
 
 def build_model(graph: Graph, analysis: Analysis | None = None) -> StudioModel:

@@ -1,10 +1,21 @@
 """Mini-batches for the training engine.
 
 A tensor split is cut into plain slices. A split whose x is a list of sequences of different
-lengths is BUCKETED by exact length, so a batch never holds padding and padding can never change
-a prediction (it also keeps the ONNX export free of pack_padded_sequence, which does not export).
-Per-step targets are stored padded to the longest length; a bucket's batch gets them cut to its
-own length, so they line up with the network's outputs step for step.
+lengths can be batched two ways:
+
+- ``iter_batches`` / ``batch_indices``: BUCKETED by exact length, so a batch never holds padding.
+  On a set where nearly every series has its own length the batches hold about one series each,
+  whatever batch size the person chose; this is the fallback for networks that padding would
+  change (see compile.model.StudioModel.padding_problem).
+- ``iter_padded_batches`` / ``padded_batch_indices``: batches of the chosen size made of series of
+  SIMILAR length (sorted by length, ties and batch order shuffled with the seeded generator),
+  padded with zeros to the batch's longest, with each sample's real length. The model runs them
+  with ``forward_padded`` so padding never changes an output (recurrent blocks are packed,
+  pooling over time and BatchNorm statistics are masked, padded steps are re-zeroed).
+
+Per-step targets are stored padded to the longest length (padding marked as not counting); a
+batch gets them cut to its own (longest) length, so they line up with the network's outputs step
+for step.
 """
 
 from __future__ import annotations
@@ -86,6 +97,92 @@ def count_batches(split: DataSplit, batch_size: int, *, merge_single_last: bool 
     k = -(-n // batch_size)
     last = n - (k - 1) * batch_size
     return k - 1 if merge_single_last and k > 1 and last == 1 else k
+
+
+def padded_batch_indices(
+    split: DataSplit,
+    batch_size: int,
+    shuffle: bool = False,
+    generator: torch.Generator | None = None,
+    *,
+    merge_single_last: bool = False,
+) -> list[torch.Tensor]:
+    """The sample indices of every batch of one padded pass: ``batch_size`` samples of similar
+    length per batch (the last may hold fewer), so padding stays small.
+
+    Without ``shuffle`` the samples are taken by length (ties in index order) and the batches come
+    shortest first. With ``shuffle`` the samples are put in a random order before a stable sort by
+    length (so which of the equal-length samples share a batch changes every pass) and the batches'
+    order is shuffled. ``merge_single_last``: a batch of one sample (BatchNorm cannot train on
+    one) is folded into its neighbour in length, which then holds ``batch_size + 1``. A tensor split
+    gets ``batch_indices``' plain slices.
+    """
+    import torch
+
+    _check_batch_size(batch_size)
+    if not isinstance(split.x, list):
+        return batch_indices(split, batch_size, shuffle, generator, merge_single_last=merge_single_last)
+    n = len(split)
+    if not n:
+        return []
+    lengths = torch.tensor(split.lengths(), dtype=torch.int64)
+    order = torch.randperm(n, generator=generator) if shuffle else torch.arange(n)
+    order = order[torch.sort(lengths[order], stable=True).indices]
+    parts = list(torch.split(order, batch_size))
+    if merge_single_last:
+        parts = _merge_single_last(parts)
+    if shuffle and parts:
+        parts = [parts[int(k)] for k in torch.randperm(len(parts), generator=generator)]
+    return parts
+
+
+def count_padded_batches(split: DataSplit, batch_size: int, *, merge_single_last: bool = False) -> int:
+    """How many batches ``padded_batch_indices`` cuts with the same arguments: as many as a tensor
+    split of the same size gets."""
+    _check_batch_size(batch_size)
+    n = len(split)
+    k = -(-n // batch_size)
+    last = n - (k - 1) * batch_size
+    return k - 1 if merge_single_last and k > 1 and last == 1 else k
+
+
+def pad_sequences(xs: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Samples [T_i, ...] stacked into [B, max T_i, ...], zeros after each one's end, and their
+    lengths (int64 [B], on the CPU, where torch's packed sequences want them)."""
+    import torch
+
+    from torch.nn.utils.rnn import pad_sequence
+
+    lengths = torch.tensor([int(t.shape[0]) for t in xs], dtype=torch.int64)
+    return pad_sequence(xs, batch_first=True), lengths
+
+
+def iter_padded_batches(
+    split: DataSplit,
+    batch_size: int,
+    shuffle: bool = False,
+    generator: torch.Generator | None = None,
+    *,
+    merge_single_last: bool = False,
+) -> Iterator[tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]]:
+    """Yield ``(x_batch, y_batch, index_tensor, lengths)`` of ``padded_batch_indices``' batches:
+    x padded with zeros to the batch's longest sample, ``lengths`` each sample's real length
+    (int64, CPU). Per-step targets are cut to the batch's longest length; their steps past a
+    sample's end are already marked as not counting. A tensor split's batches carry its one length.
+    """
+    import torch
+
+    for idx in padded_batch_indices(split, batch_size, shuffle, generator, merge_single_last=merge_single_last):
+        if isinstance(split.x, list):
+            x_batch, lengths = pad_sequences([split.x[int(i)] for i in idx])
+            y_batch = split.y[idx]
+            if split.per_step:
+                y_batch = y_batch[:, : x_batch.shape[1]]
+        else:
+            x_batch, y_batch = split.x[idx], split.y[idx]
+            t = int(x_batch.shape[1]) if x_batch.dim() > 1 else 1
+            lengths = torch.full((len(idx),), t, dtype=torch.int64)
+        yield x_batch, y_batch, idx, lengths
 
 
 def iter_batches(

@@ -19,7 +19,7 @@ class DataSplit:
     """One split: inputs ``x`` and targets ``y``.
 
     ``x`` is a tensor [N, *sample_shape], or a LIST of per-sample tensors [T_i, F] when the
-    sequence lengths differ (batch those with ``iter_batches``, which never pads).
+    sequence lengths differ (batch those with ``iter_padded_batches`` or ``iter_batches``; see batching).
     ``y`` is int64 [N] class ids (classification) or float32 [N, n_outputs] (regression).
     With ``per_step`` (a target at every time step) ``y`` is int64 [N, T] class ids, -1 where a step
     does not count, or float32 [N, T, n_outputs], NaN where it does not; T is the longest length,

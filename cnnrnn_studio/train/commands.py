@@ -106,6 +106,8 @@ class _HumanPrinter:
             print(f"Training on {e.device_name} ({e.device}): {e.n_train:,} training, {e.n_val:,} validation, "
                   f"{e.n_test:,} test samples; {e.total_params:,} parameters; {what}.", flush=True)
             print(f"Run folder: {e.run_dir}", flush=True)
+            for note in e.notes:
+                print(note, flush=True)
         elif isinstance(e, ev.EpochStarted):
             self.bar = tqdm(total=None, desc=f"Epoch {e.epoch}/{e.epochs}", unit="batch", leave=False,
                             file=sys.stderr, dynamic_ncols=True)

@@ -5,6 +5,9 @@ Why it looks the way it does:
   is slower, and worker processes misbehave in frozen apps); data/batching.py cuts the batches and
   counts them by the same rule. On CUDA the whole dataset moves to the GPU once when it fits;
   otherwise each batch is copied from pinned memory.
+- Series of different lengths train at the chosen batch size: batches of similar length, padded,
+  run through the model's forward_padded (padding changes no output, loss or score); a network
+  that padding would change gets exact-length batches, and the run's notes say so (_choose_batching).
 - The host never waits for the device inside the loop: batch losses stay as device tensors and
   are converted together, at most ~20 times per second and at the epoch's end.
 - Seeded: torch.manual_seed before the model is built, plus a dedicated torch.Generator for the
@@ -26,7 +29,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 import torch
 from torch import nn
 
-from ..data.batching import batch_indices, count_batches, iter_batches
+from ..data.batching import batch_indices, count_batches, count_padded_batches, iter_batches, iter_padded_batches
 from ..errors import StudioError, ValidationError
 from ..graph import analyze
 from . import events as ev
@@ -36,7 +39,7 @@ from .control import TrainControl
 from .evaluate import EVAL_BATCH, evaluate, predict_split
 from .events import Listener
 from .ctc import exact_matches, greedy_decode
-from .losses import make_loss, step_errors, step_hits
+from .losses import blank_past_end, make_loss, step_errors, step_hits
 from .observers import EarlyStopping, EpochObserver, EpochResult, RunFolderWriter, now_text
 from .runs import Run, load_weights
 
@@ -343,7 +346,7 @@ class Trainer:
         self.opt = make_optimizer(cfg, self._trainable(), self.device)
         self.sched = make_scheduler(cfg, self.opt)
         self.loss_fn: nn.Module = make_loss(self.task, self.per_step)
-        self.batches = count_batches(ds.train, cfg.batch_size, merge_single_last=True)
+        self._choose_batching()
         self._prepare_epoch_figures(ds)
 
         self.folder.run_started(self._describe(ds, amp_dtype), self.model)
@@ -352,7 +355,7 @@ class Trainer:
                                 device=str(self.device), device_name=summary["device_name"],
                                 n_train=summary["n_train"], n_val=summary["n_val"], n_test=summary["n_test"],
                                 total_params=summary["total_params"], task=self.task,
-                                class_names=ds.class_names))
+                                class_names=ds.class_names, notes=list(self.notes)))
 
         early = EarlyStopping(cfg.early_stopping_patience) if cfg.early_stopping_patience is not None else None
         observers: list[EpochObserver] = [self.folder] + ([early] if early is not None else [])
@@ -422,6 +425,18 @@ class Trainer:
                               f"{frozen}). Switch 'Train this block' on for at least one of them.")
         return params
 
+    def _augmented(self, xb: torch.Tensor, lengths: torch.Tensor | None) -> torch.Tensor:
+        """The augmented training batch. In a padded batch each series is augmented over its own
+        real steps only (series of one length together), so shifts and window slices never pull
+        padding into a series and the padding stays zero."""
+        if lengths is None:
+            return self.augment(xb)
+        out = xb.clone()
+        for length in torch.unique(lengths).tolist():
+            rows = torch.nonzero(lengths == length).squeeze(1).to(xb.device)
+            out[rows, :length] = self.augment(xb[rows, :length])
+        return out
+
     def _pick_time_probe(self, spec: Any) -> None:
         """A few samples whose per-time-step input gradients are measured each epoch, for a
         listener that asks (the Gradient flow view); picked and moved to the device once."""
@@ -456,6 +471,25 @@ class Trainer:
             torch.backends.cudnn.benchmark = not variable_length
         return amp_dtype
 
+    def _choose_batching(self) -> None:
+        """Series of different lengths: batches of the chosen size padded to their longest, when the
+        network gives every sample the same outputs that way (compile/padding.py); otherwise
+        batches of one exact length, which the training log says with the reason."""
+        split, bs = self.train_split, self.cfg.batch_size
+        self.notes: list[str] = []
+        self.padded = False
+        if isinstance(split.x, list):
+            problem = self.model.padding_problem
+            self.padded = problem is None
+            if self.padded:
+                self.notes.append(f"Series of different lengths: batches of {bs} series of similar length, padded "
+                                  "to the longest in the batch; padding never counts in a loss, a state or a score.")
+            else:
+                self.notes.append(f"Series of different lengths are batched by exact length (batches may hold fewer "
+                                  f"than {bs} series), because padding would change this network: {problem}.")
+        counter = count_padded_batches if self.padded else count_batches
+        self.batches = counter(split, bs, merge_single_last=True)
+
     def _prepare_epoch_figures(self, ds: Dataset) -> None:
         """What the per-epoch figures need: per-block parameter lists for the gradient norms, and
         the targets' scale to report regression errors in their own units."""
@@ -489,6 +523,8 @@ class Trainer:
             "start_weights": self.start_weights.to_dict() if self.start_weights is not None else None,
             "config": cfg.to_dict(), "epochs": cfg.epochs, "epochs_run": 0,
             "batches_per_epoch": self.batches, "n_train": len(ds.train), "n_val": len(ds.val),
+            "batching": "padded" if self.padded else ("exact_length" if ds.is_variable_length else "plain"),
+            "notes": list(self.notes),
             "n_test": len(ds.test),
             "stopped_early": False, "stopped_by_user": False, "failed": None,
             "torch": torch.__version__, "python": sys.version.split()[0],
@@ -583,21 +619,27 @@ class Trainer:
         return time_gradients.time_gradients(self.model, *self._time_probe, self.loss_fn)
 
     # --- one pass over the training data --------------------------------------------------------
-    def _batches(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    def _batches(self) -> Iterator[tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]]:
+        """(x, y, real lengths of padded series or None) of every batch of one shuffled pass."""
         split, device, bs = self.train_split, self.device, self.cfg.batch_size
+        if self.padded:
+            for xb, yb, _, lengths in iter_padded_batches(split, bs, shuffle=True, generator=self.gen,
+                                                          merge_single_last=True):
+                yield xb.to(device, non_blocking=True), yb.to(device, non_blocking=True), lengths
+            return
         if isinstance(split.x, list):
             for xb, yb, _ in iter_batches(split, bs, shuffle=True, generator=self.gen, merge_single_last=True):
-                yield xb.to(device, non_blocking=True), yb.to(device, non_blocking=True)
+                yield xb.to(device, non_blocking=True), yb.to(device, non_blocking=True), None
             return
         x, y = split.x, split.y
         idx_device = x.device
         for idx in batch_indices(split, bs, shuffle=True, generator=self.gen, merge_single_last=True):
             if self.data_on_device:
                 idx = idx.to(idx_device, non_blocking=True)
-                yield x[idx], y[idx]
+                yield x[idx], y[idx], None
             else:
                 yield (x[idx].pin_memory().to(device, non_blocking=True),
-                       y[idx].pin_memory().to(device, non_blocking=True))
+                       y[idx].pin_memory().to(device, non_blocking=True), None)
 
     def _check_control(self, epoch: int, batch: int, paused_for: list[float]) -> None:
         control = self.control
@@ -612,18 +654,29 @@ class Trainer:
         if control.stop_requested:
             raise _Stopped()
 
-    def _step(self, xb: torch.Tensor, yb: torch.Tensor, last: bool) -> tuple[torch.Tensor, torch.Tensor,
-                                                                            torch.Tensor | None]:
+    def _forward(self, xb: torch.Tensor, lengths: torch.Tensor | None) -> torch.Tensor:
+        """The model's outputs; padded series go through forward_padded. CTC scores past a series'
+        end become sure blanks, which change neither the CTC loss nor the greedy reading."""
+        if lengths is None:
+            return self.model(xb)
+        out, out_lengths = self.model.forward_padded(xb, lengths)
+        if self.ctc and out_lengths is not None:
+            out = blank_past_end(out, out_lengths)
+        return out
+
+    def _step(self, xb: torch.Tensor, yb: torch.Tensor, last: bool, lengths: torch.Tensor | None = None
+              ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
         """One optimizer step on one batch: (loss, outputs, per-block gradient norms on the epoch's
-        last batch, else None). Everything stays on the device."""
-        model, opt, scaler, autocast, loss_fn = self.model, self.opt, self.scaler, self.autocast, self.loss_fn
+        last batch, else None). Everything stays on the device. ``lengths``: the real lengths of a
+        batch of padded series."""
+        opt, scaler, autocast, loss_fn = self.opt, self.scaler, self.autocast, self.loss_fn
         clip = self.cfg.grad_clip
         if autocast is not None:
             with autocast():
-                out = model(xb)
+                out = self._forward(xb, lengths)
             loss = loss_fn(out.float(), yb)
         else:
-            out = model(xb)
+            out = self._forward(xb, lengths)
             loss = loss_fn(out, yb)
         opt.zero_grad(set_to_none=True)
         if scaler is not None:
@@ -669,11 +722,11 @@ class Trainer:
         last_emit = t0
         done = 0
         b = 0
-        for b, (xb, yb) in enumerate(self._batches(), start=1):
+        for b, (xb, yb, lengths) in enumerate(self._batches(), start=1):
             self._check_control(epoch, b - 1, paused_for)
             if self.augment is not None:  # training batches only: validation and test stay as they are
-                xb = self.augment(xb)
-            loss, out, step_norms = self._step(xb, yb, last=b == batches)
+                xb = self._augmented(xb, lengths)
+            loss, out, step_norms = self._step(xb, yb, last=b == batches, lengths=lengths)
             if step_norms is not None:
                 norms = step_norms
             pending.append(loss.detach())

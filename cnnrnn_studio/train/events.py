@@ -37,6 +37,7 @@ class RunStarted(Event):
     total_params: int
     task: str              # "classification" | "regression"
     class_names: list[str] | None
+    notes: list[str] = field(default_factory=list)  # how the run batches its data, when worth saying
 
 
 @dataclass(frozen=True)

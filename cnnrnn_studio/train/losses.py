@@ -48,7 +48,8 @@ class CTCLoss(nn.Module):
     """CTC loss (see train.ctc) for scores [B, T, C] (index 0 = blank, i + 1 = symbol i) and labels
     [B, L] of symbol ids padded with -1: torch's CTCLoss on log_softmax over C, 'mean' reduction
     (each sample's loss over its label length, averaged). Every sample's input length is T: a batch
-    holds sequences of one length. A T too short for a label gives no gradient (zero_infinity)
+    holds sequences of one length, or padded series whose steps past their ends the engine made
+    sure blanks (blank_past_end), which leaves each one's loss as its own T_i steps give it. A T too short for a label gives no gradient (zero_infinity)
     instead of infinity; the fit check refuses that case before training when T is known."""
 
     def __init__(self) -> None:
@@ -69,6 +70,18 @@ class CTCLoss(nn.Module):
         input_lengths = torch.full((out.shape[0],), out.shape[1], dtype=torch.long, device=out.device)
         targets = torch.where(known, y + 1, torch.zeros_like(y))  # symbol i is score index i + 1
         return self.ctc(logp, targets, input_lengths, known.sum(1))
+
+
+def blank_past_end(out: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    """CTC scores [B, T, C] of padded series with every step past a series' length (int64 [B])
+    made a sure blank (train.ctc.pad_scores' fill): the CTC loss and the greedy reading of each
+    series are then what its own T_i steps give."""
+    from .ctc import BLANK, _PAD_SCORE
+
+    past = torch.arange(out.shape[1], device=out.device)[None, :] >= lengths.to(out.device)[:, None]
+    fill = torch.full((out.shape[2],), -_PAD_SCORE, dtype=out.dtype, device=out.device)
+    fill[BLANK] = 0.0
+    return torch.where(past[..., None], fill, out)
 
 
 def make_loss(task: str, per_step: bool = False) -> nn.Module:

@@ -149,6 +149,14 @@ class TrainForwardCounter:
                 return None
 
             model.register_forward_hook(hook)
+            padded = model.forward_padded
+
+            def forward_padded(x, lengths):  # batches of padded series skip the hook: watch them too
+                out, out_lengths = padded(x, lengths)
+                replaced = hook(model, (x,), out)
+                return (out if replaced is None else replaced), out_lengths
+
+            model.forward_padded = forward_padded
             return model
 
         project.build_model = build
