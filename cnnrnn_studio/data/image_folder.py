@@ -20,6 +20,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from ..graph.memory import available_memory, format_bytes
 from .assemble import Pool, assemble, count_phrase
 from .image_cache import Cancel, Progress, channels_of, list_folder, open_cache
+from . import streaming
 from .streaming import MappedRows
 from .dataset import Dataset
 from .errors import DataError
@@ -28,16 +29,11 @@ from .options import check_known, get_choice, get_size
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp")
 IMAGE_OPTIONS: dict[str, Any] = {"size": [32, 32], "color": "grayscale"}
-#: An image folder whose float32 numbers take more bytes than this trains from its cache on disk,
-#: batch by batch; a smaller one is held in memory (fastest).
-STREAM_ABOVE = 256 * 2**20
 
 
 def streams(count: int, channels: int, size: tuple[int, int]) -> bool:
-    """Will these images be read from the cache batch by batch (too big to hold as float32)?
-    Twice their float size must be free to hold them: once more while the split is made."""
-    need = count * channels * size[0] * size[1] * 4
-    return need > STREAM_ABOVE or 2 * need > available_memory()
+    """Will these images be read from the cache batch by batch (too big to hold as float32)?"""
+    return streaming.streams(count * channels * size[0] * size[1] * 4)
 
 
 def check_images_fit(count: int, channels: int, size: tuple[int, int], what: str) -> None:
@@ -147,7 +143,7 @@ def read_image_folder(root: Path, size: tuple[int, int], color: str, role: str, 
     """All images under ``root`` as one Pool (labels = folder names) and how many were resized.
 
     The pixels come from the folder's cache (decoded once, see image_cache). A set whose float32
-    numbers would take more than ``STREAM_ABOVE`` bytes stays on disk (``MappedRows``: batches are
+    numbers would take more than ``streaming.STREAM_ABOVE`` bytes stays on disk (``MappedRows``: batches are
     read as training asks for them); a smaller one is held in memory, which trains fastest."""
     require_folder(root, role)
     listing = list_folder(root)

@@ -23,6 +23,18 @@ if TYPE_CHECKING:
     from .dataset import DataSplit
 
 PREFETCH_DEPTH = 3  # batches gathered ahead of the one the network trains on
+#: Inputs whose float32 numbers take more bytes than this are read from disk batch by batch (when
+#: their reader can: image folders, uncompressed .npz images); smaller ones are held in memory,
+#: which trains fastest.
+STREAM_ABOVE = 256 * 2**20
+
+
+def streams(float_bytes: int) -> bool:
+    """Should inputs of this many float32 bytes stay on disk? Above STREAM_ABOVE, or when twice
+    that (they are copied once more while the split is made) is more than the free memory."""
+    from ..graph.memory import available_memory
+
+    return float_bytes > STREAM_ABOVE or 2 * float_bytes > available_memory()
 
 
 class MappedRows:

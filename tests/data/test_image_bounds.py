@@ -5,6 +5,7 @@ import pytest
 from PIL import Image
 
 import cnnrnn_studio.data.image_folder as image_folder
+import cnnrnn_studio.graph.memory as memory
 from cnnrnn_studio.data import DataError
 from cnnrnn_studio.data.builtin import load_digits
 from cnnrnn_studio.data.streaming import MappedRows
@@ -59,7 +60,7 @@ def test_digits_4096_is_refused_on_this_machine():
 
 def test_image_folder_beyond_free_memory_stays_on_disk_instead_of_being_refused(tmp_path, monkeypatch):
     root = _folder(tmp_path / "pics")
-    monkeypatch.setattr(image_folder, "available_memory", lambda: 1024)
+    monkeypatch.setattr(memory, "available_memory", lambda: 1024)
     pool, _ = image_folder.read_image_folder(root, (64, 64), "grayscale", "image folder")
     assert isinstance(pool.x, MappedRows) and pool.x.shape == (6, 1, 64, 64)
     means = {label: float(pool.x[i].mean()) for i, label in enumerate(pool.targets)}

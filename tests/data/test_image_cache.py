@@ -12,6 +12,7 @@ import torch
 from PIL import Image
 
 import cnnrnn_studio.data.image_folder as image_folder
+import cnnrnn_studio.data.streaming as streaming
 from cnnrnn_studio.data import iter_batches, load_dataset
 from cnnrnn_studio.data.image_cache import (CACHE_ENV, LoadingCancelled, cache_dir, estimate_image_folder,
                                             open_cache)
@@ -142,7 +143,7 @@ def test_streamed_reading_gives_the_tensors_of_the_in_memory_path(tmp_path, cach
     root = make_folder(tmp_path / "pics", mode=mode)
     in_memory = load_dataset(spec(root, color=color), seed=3)
     assert in_memory.meta["streamed"] is False and isinstance(in_memory.train.x, torch.Tensor)
-    monkeypatch.setattr(image_folder, "STREAM_ABOVE", 0)
+    monkeypatch.setattr(streaming, "STREAM_ABOVE", 0)
     streamed = load_dataset(spec(root, color=color), seed=3)
     assert streamed.meta["streamed"] is True
     for name in ("train", "val", "test"):
@@ -160,7 +161,7 @@ def test_streamed_reading_gives_the_tensors_of_the_in_memory_path(tmp_path, cach
 def test_prefetched_batches_are_the_batches_of_iter_batches(tmp_path, cache, monkeypatch):
     root = make_folder(tmp_path / "pics", per_class=11)
     in_memory = load_dataset(spec(root), seed=0)
-    monkeypatch.setattr(image_folder, "STREAM_ABOVE", 0)
+    monkeypatch.setattr(streaming, "STREAM_ABOVE", 0)
     streamed = load_dataset(spec(root), seed=0)
     plain = list(iter_batches(in_memory.train, 4, shuffle=True, generator=torch.Generator().manual_seed(5),
                               merge_single_last=True))
@@ -172,7 +173,7 @@ def test_prefetched_batches_are_the_batches_of_iter_batches(tmp_path, cache, mon
 
 
 def test_leaving_a_prefetch_early_ends_its_thread(tmp_path, cache, monkeypatch):
-    monkeypatch.setattr(image_folder, "STREAM_ABOVE", 0)
+    monkeypatch.setattr(streaming, "STREAM_ABOVE", 0)
     streamed = load_dataset(spec(make_folder(tmp_path / "pics", per_class=11)), seed=0)
     batches = prefetch_batches(streamed.train, 2, depth=1)
     next(batches)
@@ -190,6 +191,6 @@ def test_the_estimate_before_loading(tmp_path, cache, monkeypatch):
     built = open_cache(root, (8, 8), "rgb")
     assert estimate_image_folder(root, (8, 8), "rgb").cached
     assert built.path.stat().st_size <= est.cache_bytes
-    monkeypatch.setattr(image_folder, "STREAM_ABOVE", 0)
+    monkeypatch.setattr(streaming, "STREAM_ABOVE", 0)
     streamed = estimate_image_folder(root, (8, 8), "rgb", batch_size=4)
     assert streamed.streamed and streamed.training_bytes < 10 * 4 * 3 * 8 * 8 * 4

@@ -7,7 +7,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-import cnnrnn_studio.data.image_folder as image_folder
+import cnnrnn_studio.data.streaming as streaming
 from cnnrnn_studio.data.streaming import MappedRows
 from cnnrnn_studio.project.from_data import propose_project
 from cnnrnn_studio.project.training import TrainConfig
@@ -41,7 +41,7 @@ def test_a_streamed_folder_trains_to_the_weights_of_the_in_memory_one(tmp_path, 
     folder = make_shapes(tmp_path / "bars")
     in_memory = train(tmp_path, folder, "memory")
     assert not isinstance(in_memory.dataset.train.x, MappedRows)
-    monkeypatch.setattr(image_folder, "STREAM_ABOVE", 0)
+    monkeypatch.setattr(streaming, "STREAM_ABOVE", 0)
     streamed = train(tmp_path, folder, "streamed")
     assert isinstance(streamed.dataset.train.x, MappedRows)
     assert streamed.summary["status"] == "finished" and streamed.summary["epochs_run"] == 3
