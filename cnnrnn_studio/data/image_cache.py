@@ -264,3 +264,51 @@ def estimate_image_folder(root: Path, size: tuple[int, int], color: str, batch_s
     return FolderEstimate(files=n, classes=len(set(listing.labels)), cache_bytes=cache_bytes(n, size, color),
                           cached=find_cache(listing, size, color) is not None, float_bytes=float_bytes,
                           training_bytes=training, streamed=streamed)
+
+
+def estimate_dataset(spec: Any, base_dir: str | os.PathLike[str] | None = None,
+                     batch_size: int = 32) -> FolderEstimate | None:
+    """``estimate_image_folder`` for a project's dataset section when it is an image folder (its
+    training and test folders together); None for any other data or a section that cannot be
+    read yet (loading it will say why)."""
+    from .files import resolve
+    from .image_folder import IMAGE_OPTIONS
+    from .loader import guess_format
+    from .options import get_choice, get_size
+
+    if not isinstance(spec, dict) or spec.get("kind") != "file" or "train" not in spec:
+        return None
+    try:
+        train = resolve(spec["train"], base_dir, "image folder")
+        if (spec.get("format") or guess_format(train)) != "image_folder" or not train.is_dir():
+            return None
+        options = {k: v for k, v in spec.items() if k in IMAGE_OPTIONS}
+        size = get_size(options, "size", (32, 32))
+        color = get_choice(options, "color", "grayscale", ("grayscale", "rgb"))
+        parts = [estimate_image_folder(train, size, color, batch_size)]
+        if spec.get("test") is not None:
+            test = resolve(spec["test"], base_dir, "test image folder")
+            parts.append(estimate_image_folder(test, size, color, batch_size))
+    except (DataError, OSError):
+        return None
+    if len(parts) == 1:
+        return parts[0]
+    a, b = parts
+    return FolderEstimate(files=a.files + b.files, classes=a.classes, cache_bytes=a.cache_bytes + b.cache_bytes,
+                          cached=a.cached and b.cached, float_bytes=a.float_bytes + b.float_bytes,
+                          training_bytes=a.training_bytes + b.training_bytes, streamed=a.streamed or b.streamed)
+
+
+def describe_estimate(est: FolderEstimate) -> str:
+    """The estimate in one plain sentence (for the Data tab and the CLI)."""
+    from ..graph.memory import format_bytes
+
+    cache = (f"their decoded pixels take {format_bytes(est.cache_bytes)} on disk "
+             + ("(already decoded)" if est.cached else "(decoded once, on the first load)"))
+    if est.streamed:
+        memory = (f"training needs about {format_bytes(est.training_bytes)} of memory for them: batches are read "
+                  f"from that cache as they are needed (all at once as numbers they would take "
+                  f"{format_bytes(est.float_bytes)})")
+    else:
+        memory = f"training holds them in memory: about {format_bytes(est.training_bytes)}"
+    return f"{est.files:,} image files in {est.classes} classes; {cache}; {memory}."
