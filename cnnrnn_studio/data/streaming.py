@@ -126,6 +126,17 @@ class MappedRows:
             key = np.flatnonzero(key)
         return self.read(key.astype(np.int64).reshape(-1))
 
+    def min_max_mean(self, chunk: int = 4096) -> tuple[float, float, float]:
+        """The smallest, largest and mean value of these rows as read, a chunk at a time (never
+        the whole set in memory at once)."""
+        lo, hi, total, count = np.inf, -np.inf, 0.0, 0
+        for start in range(0, len(self.rows), chunk):
+            part = self.read(np.arange(start, min(start + chunk, len(self.rows))))
+            lo, hi = min(lo, float(part.min())), max(hi, float(part.max()))
+            total += float(part.double().sum())
+            count += part.numel()
+        return lo, hi, total / max(count, 1)
+
     def numpy(self) -> np.ndarray:
         """Every row as one float32 array (the whole set in memory: for small sets and exports)."""
         return self[:].numpy()

@@ -151,6 +151,8 @@ def test_streamed_reading_gives_the_tensors_of_the_in_memory_path(tmp_path, cach
         assert isinstance(b.x, MappedRows) and b.x.shape == a.x.shape and b.x.dtype == a.x.dtype
         assert torch.equal(b.x[torch.arange(len(b))], a.x) and torch.equal(b.y, a.y)
         assert torch.equal(b.x[1], a.x[1]) and torch.equal(b.x[1:3], a.x[1:3])
+        lo, hi, mean = b.x.min_max_mean(chunk=2)
+        assert (lo, hi) == (float(a.x.min()), float(a.x.max())) and mean == pytest.approx(float(a.x.double().mean()))
     # ... and both equal the pictures decoded one by one, as the reader always did
     files = streamed.meta["files"]["train_folder"]
     for pos, row in enumerate(streamed.meta["indices"]["train"]):
