@@ -19,6 +19,7 @@ import json
 import os
 import shutil
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,12 @@ from .errors import DataError
 
 CACHE_ENV = "CNNRNN_STUDIO_CACHE_DIR"
 CACHE_FORMAT = 1  # bump when the pixels a cache holds would change for the same images
-PROGRESS_EVERY = 64  # images between two progress reports
+PROGRESS_EVERY = 64  # images between two progress reports (and cancel checks)
+
+
+def decode_threads() -> int:
+    """Threads that decode images while a cache is built: the cores, at most 4."""
+    return max(1, min(4, os.cpu_count() or 1))
 
 Progress = Callable[[int, int], None]
 Cancel = Callable[[], bool] | Any  # a function, or an object with is_set() (threading.Event)
@@ -191,18 +197,23 @@ def _build(listing: FolderListing, size: tuple[int, int], color: str, folder: Pa
     resized = 0
     try:
         out = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.uint8, shape=shape)
-        for i, name in enumerate(listing.files):
-            if i % PROGRESS_EVERY == 0:
+
+        def decode(i: int, out: np.ndarray = out) -> bool:
+            pixels, was_resized = decode_image(listing.root / listing.files[i], size, color)
+            out[i] = pixels
+            return was_resized
+
+        # Pillow decodes with the GIL released: a few threads decode side by side.
+        with ThreadPoolExecutor(max_workers=decode_threads()) as pool:
+            for start in range(0, n, PROGRESS_EVERY):
                 if _cancelled(cancel):
                     raise LoadingCancelled(f"loading the image folder {listing.root} was cancelled after "
-                                           f"{i:,} of {n:,} images; nothing was kept", path=listing.root)
+                                           f"{start:,} of {n:,} images; nothing was kept", path=listing.root)
                 if progress is not None:
-                    progress(i, n)
-            pixels, was_resized = decode_image(listing.root / name, size, color)
-            out[i] = pixels
-            resized += was_resized
+                    progress(start, n)
+                resized += sum(pool.map(decode, range(start, min(start + PROGRESS_EVERY, n))))
         out.flush()
-        del out
+        del decode, out  # the file is closed before it is renamed (Windows cannot rename an open file)
         os.replace(tmp, folder / f"{key}.npy")
     except BaseException:
         tmp.unlink(missing_ok=True)

@@ -150,7 +150,8 @@ def read_image_folder(root: Path, size: tuple[int, int], color: str, role: str, 
     cache = open_cache(root, size, color, progress=progress, cancel=cancel, listing=listing)
     x: np.ndarray | MappedRows = MappedRows(cache.pixels)
     if not streams(len(listing), channels_of(color), size):
-        x = cache.pixels.astype(np.float32) / np.float32(255.0)
+        x = cache.pixels.astype(np.float32)
+        x /= np.float32(255.0)  # in place: one float copy of the set, not two
     return Pool(x=x, targets=cache.labels, source=str(root), extra={"files": cache.files}), cache.resized
 
 
