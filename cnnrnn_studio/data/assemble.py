@@ -19,6 +19,7 @@ from .dataset import Dataset, DataSplit
 from .errors import DataError
 from .scaling import feature_stats, refuse_too_large, standardize, target_stats
 from .splits import TEST_FRACTION, split_indices
+from .streaming import MappedRows
 
 if TYPE_CHECKING:
     import torch
@@ -127,6 +128,8 @@ def encode_classes(
 
 
 def take(x: np.ndarray | list[np.ndarray], idx: np.ndarray) -> np.ndarray | list[np.ndarray]:
+    if isinstance(x, MappedRows):  # rows on disk stay on disk
+        return x.subset(idx)
     if isinstance(x, list):
         return [x[int(i)] for i in idx]
     return x[idx]
@@ -149,6 +152,8 @@ def collapse_equal_lengths(
 def x_tensor(x: np.ndarray | list[np.ndarray], kind: str) -> torch.Tensor | list[torch.Tensor]:
     import torch  # torch loads on first use: listing datasets must not pull it in (GUI start-up)
 
+    if isinstance(x, MappedRows):  # read batch by batch as float32 (see streaming)
+        return x
     dtype = np.int64 if kind == "tokens" else np.float32
     if isinstance(x, list):
         return [torch.from_numpy(np.ascontiguousarray(s, dtype=dtype)) for s in x]
@@ -359,7 +364,8 @@ def assemble(
 
     if kind != "tokens":  # a value beyond float32 would silently become infinite in the tensors
         for split_name, x in zip(("training", "validation", "test"), xs):
-            refuse_too_large(x, "an input value", split_name)
+            if not isinstance(x, MappedRows):  # on disk: checked by its reader (pixels always fit)
+                refuse_too_large(x, "an input value", split_name)
     if standardize_inputs:
         mean, std = feature_stats(xs[0])
         xs = [standardize(x, mean, std) for x in xs]

@@ -19,6 +19,9 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ..graph.memory import available_memory, format_bytes
 from .assemble import Pool, assemble, count_phrase
+from .image_cache import Cancel, Progress, channels_of, list_folder, open_cache
+from . import streaming
+from .streaming import MappedRows
 from .dataset import Dataset
 from .errors import DataError
 from .files import require_folder
@@ -26,6 +29,11 @@ from .options import check_known, get_choice, get_size
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp")
 IMAGE_OPTIONS: dict[str, Any] = {"size": [32, 32], "color": "grayscale"}
+
+
+def streams(count: int, channels: int, size: tuple[int, int]) -> bool:
+    """Will these images be read from the cache batch by batch (too big to hold as float32)?"""
+    return streaming.streams(count * channels * size[0] * size[1] * 4)
 
 
 def check_images_fit(count: int, channels: int, size: tuple[int, int], what: str) -> None:
@@ -82,8 +90,9 @@ def _high_depth_pixels(im: Image.Image, new_size: tuple[int, int] | None, color:
     return gray if color == "grayscale" else np.repeat(gray[:, :, None], 3, axis=2)
 
 
-def load_image(path: Path, size: tuple[int, int], color: str) -> tuple[np.ndarray, bool]:
-    """One image as float32 [C, H, W] in [0, 1]; also whether it had to be resized."""
+def _pixels(path: Path, size: tuple[int, int], color: str) -> tuple[np.ndarray, bool]:
+    """One image as [H, W] or [H, W, 3]: uint8, or float32 in [0, 1] for a 16-bit grayscale one;
+    also whether it had to be resized."""
     try:
         with Image.open(path) as im:
             im = ImageOps.exif_transpose(im)  # phone photos store their rotation in EXIF
@@ -96,46 +105,54 @@ def load_image(path: Path, size: tuple[int, int], color: str) -> tuple[np.ndarra
             height, width = size
             resized = im.size != (width, height)
             if im.mode in _HIGH_DEPTH:
-                pixels = _high_depth_pixels(im, (width, height) if resized else None, color)
-            else:
-                im = im.convert("L" if color == "grayscale" else "RGB")
-                if resized:
-                    im = im.resize((width, height), Image.Resampling.BILINEAR)
-                pixels = np.asarray(im, dtype=np.float32) / 255.0
+                return _high_depth_pixels(im, (width, height) if resized else None, color), resized
+            im = im.convert("L" if color == "grayscale" else "RGB")
+            if resized:
+                im = im.resize((width, height), Image.Resampling.BILINEAR)
+            return np.asarray(im, dtype=np.uint8), resized
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
         raise DataError(
             f"cannot read the image {path}: it is not a valid PNG, JPEG or BMP file ({exc})", path=path
         ) from exc
-    if pixels.ndim == 2:
-        pixels = pixels[None, :, :]
-    else:
-        pixels = np.transpose(pixels, (2, 0, 1))
-    return np.ascontiguousarray(pixels), resized
 
 
-def read_image_folder(root: Path, size: tuple[int, int], color: str, role: str) -> tuple[Pool, int]:
-    """All images under ``root`` as one Pool (labels = folder names) and how many were resized."""
+def _channels_first(pixels: np.ndarray) -> np.ndarray:
+    pixels = pixels[None, :, :] if pixels.ndim == 2 else np.transpose(pixels, (2, 0, 1))
+    return np.ascontiguousarray(pixels)
+
+
+def decode_image(path: Path, size: tuple[int, int], color: str) -> tuple[np.ndarray, bool]:
+    """One image as uint8 [C, H, W] (what the cache keeps); also whether it had to be resized.
+    8-bit pictures keep their exact values; 16-bit ones are rounded to the nearest of 256 levels."""
+    pixels, resized = _pixels(path, size, color)
+    if pixels.dtype != np.uint8:
+        pixels = np.rint(pixels * 255.0).astype(np.uint8)
+    return _channels_first(pixels), resized
+
+
+def load_image(path: Path, size: tuple[int, int], color: str) -> tuple[np.ndarray, bool]:
+    """One image as float32 [C, H, W] in [0, 1]; also whether it had to be resized."""
+    pixels, resized = _pixels(path, size, color)
+    if pixels.dtype == np.uint8:
+        pixels = pixels.astype(np.float32) / np.float32(255.0)
+    return _channels_first(pixels), resized
+
+
+def read_image_folder(root: Path, size: tuple[int, int], color: str, role: str, *,
+                      progress: Progress | None = None, cancel: Cancel | None = None) -> tuple[Pool, int]:
+    """All images under ``root`` as one Pool (labels = folder names) and how many were resized.
+
+    The pixels come from the folder's cache (decoded once, see image_cache). A set whose float32
+    numbers would take more than ``streaming.STREAM_ABOVE`` bytes stays on disk (``MappedRows``: batches are
+    read as training asks for them); a smaller one is held in memory, which trains fastest."""
     require_folder(root, role)
-    images: list[np.ndarray] = []
-    labels: list[str] = []
-    files: list[str] = []
-    resized = 0
-    listed = [(folder, image_files(folder)) for folder in class_folders(root)]
-    for folder, members in listed:
-        if not members:
-            raise DataError(
-                f"the class folder {folder} is empty: it holds no PNG, JPEG or BMP images",
-                path=folder,
-            )
-    check_images_fit(sum(len(m) for _, m in listed), 1 if color == "grayscale" else 3, size, f"images in {root}")
-    for folder, members in listed:
-        for path in members:
-            pixels, was_resized = load_image(path, size, color)
-            resized += was_resized
-            images.append(pixels)
-            labels.append(folder.name)
-            files.append(str(path.relative_to(root)))
-    return Pool(x=np.stack(images), targets=labels, source=str(root), extra={"files": files}), resized
+    listing = list_folder(root)
+    cache = open_cache(root, size, color, progress=progress, cancel=cancel, listing=listing)
+    x: np.ndarray | MappedRows = MappedRows(cache.pixels)
+    if not streams(len(listing), channels_of(color), size):
+        x = cache.pixels.astype(np.float32)
+        x /= np.float32(255.0)  # in place: one float copy of the set, not two
+    return Pool(x=x, targets=cache.labels, source=str(root), extra={"files": cache.files}), cache.resized
 
 
 def load_image_folder(
@@ -146,14 +163,19 @@ def load_image_folder(
     options: Mapping[str, Any],
     seed: int,
     validation_split: float,
+    progress: Progress | None = None,
+    cancel: Cancel | None = None,
 ) -> Dataset:
+    """``progress(done, total)`` hears how far decoding the images has come (only when they are
+    not cached yet); ``cancel()`` returning True (or ``cancel.is_set()``) stops it (LoadingCancelled)."""
     check_known(options, IMAGE_OPTIONS, "image folders")
     size = get_size(options, "size", (32, 32))
     color = get_choice(options, "color", "grayscale", ("grayscale", "rgb"))
-    train, resized = read_image_folder(train_path, size, color, "image folder")
+    train, resized = read_image_folder(train_path, size, color, "image folder", progress=progress, cancel=cancel)
     test = None
     if test_path is not None:
-        test, resized_test = read_image_folder(test_path, size, color, "test image folder")
+        test, resized_test = read_image_folder(test_path, size, color, "test image folder", progress=progress,
+                                               cancel=cancel)
         resized += resized_test
     channels = 1 if color == "grayscale" else 3
     description = (
@@ -161,8 +183,11 @@ def load_image_folder(
         f"{'grayscale' if channels == 1 else 'colour'} {size[0]}x{size[1]} pixels"
         + (f" ({resized:,} resized to fit)" if resized else "")
         + "."
+        + (" Too many to hold in memory: training reads them batch by batch from their cache on disk."
+           if isinstance(train.x, MappedRows) else "")
     )
     meta = {
+        "streamed": isinstance(train.x, MappedRows),
         "files": {"train_folder": train.extra["files"], **({"test_folder": test.extra["files"]} if test else {})},
         "resized": resized,
     }

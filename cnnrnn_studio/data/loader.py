@@ -13,6 +13,7 @@ from .csv_format import MODE_OPTIONS, load_csv
 from .dataset import Dataset
 from .errors import DataError
 from .files import resolve
+from .image_cache import Cancel, Progress
 from .image_folder import IMAGE_OPTIONS, load_image_folder
 from .npz_format import NPZ_OPTIONS, load_npz
 from .splits import check_validation_split
@@ -61,8 +62,14 @@ def load_dataset(
     *,
     seed: int = 0,
     validation_split: float = 0.2,
+    progress: Progress | None = None,
+    cancel: Cancel | None = None,
 ) -> Dataset:
     """Load the dataset a project describes; every problem is a DataError in plain words.
+
+    ``progress(done, total)`` and ``cancel`` (a function returning True to stop, or a
+    threading.Event) reach the slow step that can report and stop: decoding an image folder into
+    its cache (image_cache); a cancelled load raises LoadingCancelled.
 
     ``spec`` is ``{"kind": "builtin", "name": ..., **options}`` or
     ``{"kind": "file", "format": ..., "train": PATH, "test": PATH?, **options}``, either with an
@@ -84,11 +91,12 @@ def load_dataset(
             raise DataError("the dataset settings say 'builtin' but give no 'name'")
         return load_builtin(spec["name"], options, seed, validation_split)
     if kind == "file":
-        return _load_file(spec, base_dir, seed, validation_split)
+        return _load_file(spec, base_dir, seed, validation_split, progress, cancel)
     raise DataError(f"the dataset 'kind' must be 'builtin' or 'file', got {kind!r}")
 
 
-def _load_file(spec: Mapping[str, Any], base_dir: Any, seed: int, validation_split: float) -> Dataset:
+def _load_file(spec: Mapping[str, Any], base_dir: Any, seed: int, validation_split: float,
+               progress: Progress | None = None, cancel: Cancel | None = None) -> Dataset:
     if "train" not in spec:
         raise DataError("the dataset settings need 'train': the path of the data file (or image folder)")
     train_path = resolve(spec["train"], base_dir, "training file")
@@ -109,6 +117,7 @@ def _load_file(spec: Mapping[str, Any], base_dir: Any, seed: int, validation_spl
         name = train_path.stem if fmt != "image_folder" else train_path.name
     if not isinstance(name, str):
         raise DataError(f"the dataset 'name' must be text, got {name!r}")
+    reporting = {"progress": progress, "cancel": cancel} if fmt == "image_folder" else {}
     dataset = _FILE_LOADERS[fmt](
         name=name,
         train_path=train_path,
@@ -116,6 +125,7 @@ def _load_file(spec: Mapping[str, Any], base_dir: Any, seed: int, validation_spl
         options=options,
         seed=seed,
         validation_split=validation_split,
+        **reporting,
     )
     dataset.meta.setdefault("format", fmt)
     return dataset

@@ -20,6 +20,7 @@ symbol i (see train.ctc). The blank is not a class name.
 
 from __future__ import annotations
 
+import struct
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -33,12 +34,14 @@ from .errors import DataError
 from .files import require_file
 from .options import check_known, get_bool, get_choice
 from .splits import TEST_FRACTION, split_indices
+from .streaming import MappedRows, streams
 from ..kinds import KIND_NAMES as KINDS
 from ..kinds import kind_title
 
 NPZ_OPTIONS: dict[str, Any] = {"data_kind": None, "task": None, "normalize": True, "class_names": None,
                                "per_step": None}
 _TIME_KINDS = ("sequence", "image_sequence")
+_CHECK_ROWS = 4096  # samples checked at a time for NaN / infinity
 _RANK_KIND = {2: "vector", 3: "sequence", 4: "image", 5: "image_sequence"}
 _KIND_RANK = {"vector": 2, "sequence": 3, "image": 4, "image_sequence": 5, "tokens": 2}
 
@@ -50,17 +53,52 @@ def _find(files: list[str], wanted: str) -> str | None:
     return folded[0] if len(folded) == 1 else None
 
 
-def check_npz_fits(path: Path) -> None:
+def mapped_member(path: Path, name: str) -> np.memmap | None:
+    """The array ``name`` of a .npz memory-mapped from the file itself, when the archive stores it
+    uncompressed (``np.savez``); None when it is compressed (``np.savez_compressed``) or cannot be
+    mapped, and the caller reads it the ordinary way. (np.load's mmap_mode works for .npy files
+    only: here the member's data offset is found from its zip and .npy headers.)"""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            member = name if name.endswith(".npy") else name + ".npy"
+            info = archive.getinfo(member)
+        if info.compress_type != zipfile.ZIP_STORED or info.flag_bits & 0x1:  # compressed or encrypted
+            return None
+        with open(path, "rb") as f:
+            f.seek(info.header_offset)
+            local = f.read(30)
+            if len(local) != 30 or local[:4] != b"PK\x03\x04":
+                return None
+            name_len, extra_len = struct.unpack("<HH", local[26:30])
+            start = info.header_offset + 30 + name_len + extra_len
+            f.seek(start)
+            version = np.lib.format.read_magic(f)
+            read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                           else np.lib.format.read_array_header_2_0)
+            shape, fortran, dtype = read_header(f)
+            offset = f.tell()
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile, EOFError, struct.error):
+        return None
+    nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    if dtype.hasobject or not shape or offset - start + nbytes > info.file_size or nbytes == 0:
+        return None
+    return np.memmap(path, dtype=dtype, mode="r", offset=offset, shape=tuple(shape), order="F" if fortran else "C")
+
+
+def check_npz_fits(path: Path, on_disk: str | None = None) -> None:
     """Refuse, before anything is loaded, a .npz whose arrays (as their headers declare them, or
     as the archive says they inflate to) need more memory than is free: twice their size, as the
-    arrays are copied once more while the split is made. Only the member headers are read; a
-    file that is not a zip of .npy arrays is left to the reader's own message."""
+    arrays are copied once more while the split is made. ``on_disk``: a member read memory-mapped,
+    which is not counted. Only the member headers are read; a file that is not a zip of .npy arrays
+    is left to the reader's own message."""
     from ..graph.memory import available_memory, format_bytes
 
     try:
         with zipfile.ZipFile(path) as archive:
             need, biggest = 0, ("", 0)
             for info in archive.infolist():
+                if on_disk is not None and info.filename == on_disk + ".npy":
+                    continue
                 declared = 0
                 if info.filename.endswith(".npy"):
                     with archive.open(info) as member:
@@ -84,10 +122,21 @@ def check_npz_fits(path: Path) -> None:
         )
 
 
-def read_npz(path: Path) -> dict[str, np.ndarray]:
-    """X, y (and class_names when present) from the file; DataError for anything else."""
+def read_npz(path: Path, *, map_x: bool = False) -> dict[str, np.ndarray]:
+    """X, y (and class_names when present) from the file; DataError for anything else.
+
+    ``map_x``: X is memory-mapped (np.memmap) when the file stores it uncompressed, so it is read
+    from disk as it is used; otherwise (compressed) it is read into memory as usual."""
     require_file(path, "npz file")
-    check_npz_fits(path)
+    mapped, x_name = None, None
+    if map_x:
+        try:
+            with zipfile.ZipFile(path) as archive:
+                x_name = _find([n.removesuffix(".npy") for n in archive.namelist()], "X")
+        except (OSError, zipfile.BadZipFile):
+            x_name = None
+        mapped = mapped_member(path, x_name) if x_name is not None else None
+    check_npz_fits(path, on_disk=x_name if mapped is not None else None)
     try:
         archive = np.load(path, allow_pickle=False)
     except (ValueError, OSError, zipfile.BadZipFile, EOFError) as exc:
@@ -114,6 +163,9 @@ def read_npz(path: Path) -> dict[str, np.ndarray]:
                     f"{path.name} has no array '{key}'; it holds {listed}. Save it with np.savez(path, X=..., y=...)",
                     path=path,
                 )
+            if key == "X" and mapped is not None:
+                out[key] = mapped
+                continue
             try:
                 out[key] = archive[found]
             except ValueError as exc:
@@ -170,9 +222,11 @@ def _check_samples(x: np.ndarray, path: Path) -> None:
     if len(x) == 0:
         raise DataError(f"{path.name}: X has no samples", path=path)
     if x.dtype.kind == "f":
-        bad = np.flatnonzero(~np.isfinite(x.reshape(len(x), -1)).all(axis=1))
-        if len(bad):
-            raise DataError(f"{path.name}: X sample {int(bad[0])} contains NaN or infinity", path=path)
+        for start in range(0, len(x), _CHECK_ROWS):  # in parts: X may be a memory-mapped file
+            part = x[start:start + _CHECK_ROWS]
+            bad = np.flatnonzero(~np.isfinite(part.reshape(len(part), -1)).all(axis=1))
+            if len(bad):
+                raise DataError(f"{path.name}: X sample {start + int(bad[0])} contains NaN or infinity", path=path)
 
 
 def _check_step_arrays(x: np.ndarray, y: np.ndarray, path: Path, same_steps: bool = True
@@ -287,6 +341,23 @@ def _labels_as_names(y: np.ndarray, path: Path, class_names: list[str] | None) -
     return [str(int(v)) for v in ints]
 
 
+def _on_disk_images(x: np.ndarray, test_x: np.ndarray | None) -> bool:
+    """Can these images stay in their file (memory-mapped, uncompressed), read batch by batch, and
+    are they too big to hold as float32? uint8 pixels (divided by 255 as they are read) or float32
+    already in [0, 1] (read as they are): the numbers the in-memory path would give."""
+    parts = [x] + ([test_x] if test_x is not None else [])
+    if not all(isinstance(p, np.memmap) for p in parts):
+        return False
+    if not streams(sum(int(np.prod(p.shape, dtype=np.int64)) * 4 for p in parts)):
+        return False
+    if x.dtype == np.uint8 and all(p.dtype == np.uint8 for p in parts):
+        return True
+    if not all(p.dtype == np.float32 for p in parts):
+        return False
+    lo, hi = float(np.min(x)), float(np.max(x))  # the training part, as _images_to_unit looks at it
+    return lo >= 0.0 and hi <= 1.0
+
+
 def _images_to_unit(parts: list[np.ndarray], kind: str) -> tuple[list[np.ndarray], str]:
     """Scale images to [0, 1]: integers by 255 (8-bit) or their maximum, floats by the train min/max."""
     train = parts[0]
@@ -326,7 +397,7 @@ def load_npz(
     if step_opt is not None:
         step_opt = get_bool(options, "per_step", False)
 
-    train_arrays = read_npz(train_path)
+    train_arrays = read_npz(train_path, map_x=True)
     ctc = task_opt == "ctc"
     if ctc and step_opt:
         raise DataError(f"{train_path.name}: option 'per_step' does not go with 'task' 'ctc': a CTC label is not "
@@ -338,7 +409,7 @@ def load_npz(
     lengths = _lengths(train_arrays, x, train_path, kind_opt)
     test_x = test_y = test_lengths = None
     if test_path is not None:
-        test_arrays = read_npz(test_path)
+        test_arrays = read_npz(test_path, map_x=True)
         if ctc:
             _ctc_labels(test_arrays["y"], test_path)
         test_x, test_y = _check_arrays(test_arrays, test_path, per_step)
@@ -370,6 +441,11 @@ def load_npz(
             f"{train_path.name}: token data must be whole-number word ids, but X is {x.dtype}", path=train_path
         )
 
+    streamed = kind == "image" and not per_step and not ctc and _on_disk_images(x, test_x)
+    if not streamed:  # read into memory, as always (a memory-mapped X would stay tied to the file)
+        x = np.array(x) if isinstance(x, np.memmap) else x
+        test_x = np.array(test_x) if isinstance(test_x, np.memmap) else test_x
+
     task = task_opt or ("classification" if y.dtype.kind in "biu" else "regression")
     class_names = names_opt
     if class_names is None and "class_names" in train_arrays:
@@ -400,7 +476,12 @@ def load_npz(
         test_targets = None if test_y is None else test_y.astype(np.float64)
 
     note = ""
-    if kind in ("image", "image_sequence"):
+    if streamed:
+        note = ("pixel values divided by 255" if x.dtype == np.uint8 else "pixel values already in [0, 1]") + \
+            "; read from the file batch by batch (too many to hold in memory)"
+        x = MappedRows(x)
+        test_x = None if test_x is None else MappedRows(test_x)
+    elif kind in ("image", "image_sequence"):
         parts, note = _images_to_unit([x] + ([test_x] if test_x is not None else []), kind)
         x = parts[0]
         test_x = parts[1] if test_x is not None else None

@@ -8,7 +8,7 @@ the same findings as sentences: `check` prints these; `train` refuses to start w
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 from ..blocks import REGISTRY
 from ..errors import StudioError
@@ -63,9 +63,10 @@ def refused_data_problem(project: Project, base_dir: Path | None = None) -> str 
 
 
 def load_project_dataset(project: Project, *, base_dir: Path | None = None, seed: int | None = None,
-                         validation_split: float | None = None) -> Dataset:
-    """data.load_dataset for the project's dataset, with the training section's seed and validation share.
-    Data the person chose not to let this project read (see `refused_data_problem`) is never opened."""
+                         validation_split: float | None = None, **reporting: Any) -> Dataset:
+    """data.load_dataset for the project's dataset, with the training section's seed and validation share
+    (``reporting``: load_dataset's ``progress`` and ``cancel``). Data the person chose not to let
+    this project read (see `refused_data_problem`) is never opened."""
     from ..data import DataError, load_dataset
 
     if not project.dataset:
@@ -82,7 +83,7 @@ def load_project_dataset(project: Project, *, base_dir: Path | None = None, seed
         validation_split = cfg.validation_split if validation_split is None else validation_split
     try:
         return load_dataset(project.dataset, base_dir if base_dir is not None else project.base_dir,
-                            seed=seed, validation_split=validation_split)
+                            seed=seed, validation_split=validation_split, **reporting)
     except DataError as e:
         raise DatasetError(f"The dataset cannot be loaded: {e}") from None
 

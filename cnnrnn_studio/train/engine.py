@@ -30,6 +30,7 @@ import torch
 from torch import nn
 
 from ..data.batching import batch_indices, count_batches, count_padded_batches, iter_batches, iter_padded_batches
+from ..data.streaming import is_streamed, prefetch_batches
 from ..errors import StudioError, ValidationError
 from ..graph import analyze
 from . import events as ev
@@ -156,6 +157,8 @@ def _to_device(split: DataSplit, device: torch.device, regression: bool) -> Data
     y = _targets(split, regression)
     if isinstance(split.x, list):
         return DataSplit([t.to(device) for t in split.x], y.to(device), per_step=split.per_step)
+    if is_streamed(split):  # read from disk batch by batch (data.streaming); only the targets move
+        return DataSplit(split.x, y.to(device), per_step=split.per_step)
     return DataSplit(split.x.to(device), y.to(device), per_step=split.per_step)
 
 
@@ -163,7 +166,7 @@ def _pinned(split: DataSplit, regression: bool) -> DataSplit:
     from ..data import DataSplit
 
     y = _targets(split, regression)
-    x = split.x if isinstance(split.x, list) else split.x.pin_memory()
+    x = split.x if isinstance(split.x, list) or is_streamed(split) else split.x.pin_memory()
     return DataSplit(x, y.pin_memory(), per_step=split.per_step)
 
 
@@ -622,6 +625,11 @@ class Trainer:
     def _batches(self) -> Iterator[tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]]:
         """(x, y, real lengths of padded series or None) of every batch of one shuffled pass."""
         split, device, bs = self.train_split, self.device, self.cfg.batch_size
+        if is_streamed(split):  # gathered from the disk cache on a background thread, ahead of use
+            for xb, yb, _ in prefetch_batches(split, bs, shuffle=True, generator=self.gen, merge_single_last=True,
+                                              pin_memory=device.type == "cuda"):
+                yield xb.to(device, non_blocking=True), yb.to(device, non_blocking=True), None
+            return
         if self.padded:
             for xb, yb, _, lengths in iter_padded_batches(split, bs, shuffle=True, generator=self.gen,
                                                           merge_single_last=True):

@@ -5,8 +5,10 @@ import pytest
 from PIL import Image
 
 import cnnrnn_studio.data.image_folder as image_folder
+import cnnrnn_studio.graph.memory as memory
 from cnnrnn_studio.data import DataError
 from cnnrnn_studio.data.builtin import load_digits
+from cnnrnn_studio.data.streaming import MappedRows
 
 
 def _png16(path, value, size=(6, 5)):
@@ -56,11 +58,10 @@ def test_digits_4096_is_refused_on_this_machine():
         load_digits({"size": [4096, 4096]}, 0, 0.2)
 
 
-def test_image_folder_size_beyond_free_memory_is_refused_before_reading(tmp_path, monkeypatch):
+def test_image_folder_beyond_free_memory_stays_on_disk_instead_of_being_refused(tmp_path, monkeypatch):
     root = _folder(tmp_path / "pics")
-    monkeypatch.setattr(image_folder, "available_memory", lambda: 1024)
-    opened = []
-    monkeypatch.setattr(image_folder, "load_image", lambda *a: opened.append(a))
-    with pytest.raises(DataError, match=r"6 images in .*pics.*needs about"):
-        image_folder.read_image_folder(root, (64, 64), "grayscale", "image folder")
-    assert opened == []
+    monkeypatch.setattr(memory, "available_memory", lambda: 1024)
+    pool, _ = image_folder.read_image_folder(root, (64, 64), "grayscale", "image folder")
+    assert isinstance(pool.x, MappedRows) and pool.x.shape == (6, 1, 64, 64)
+    means = {label: float(pool.x[i].mean()) for i, label in enumerate(pool.targets)}
+    assert means["dark"] < 0.02 and means["bright"] > 0.9

@@ -3,18 +3,21 @@ forecasting dataset the whole series with its train / validation / test parts. W
 on (the dataset section's "augment"), a row of augmented copies of one training sample.
 
 The dataset loads on a background thread (a big image folder takes a while); the preview shows
-"Loading…" meanwhile and a plain message if the data cannot be read.
+"Loading…" meanwhile and a plain message if the data cannot be read. For an image folder it first
+shows what loading will take (how many files, the cache on disk, the memory training will need),
+then how many images are decoded so far, with a button that cancels.
 """
 
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QFrame, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QScrollArea, QSplitter,
-                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import (QFrame, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QPushButton, QScrollArea,
+                               QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from .charts import BLUE, GREEN, ORANGE, Chart
 from .engine import Engine, snapshot
@@ -63,6 +66,13 @@ def class_counts(dataset) -> list[tuple[str, int, int, int]]:
     return out
 
 
+class _LoadReports(QObject):
+    """Carries what the loading thread learns to the GUI thread (queued signals)."""
+
+    estimated = Signal(object)        # a data.image_cache.FolderEstimate
+    progressed = Signal(int, int)     # images decoded, of how many
+
+
 class DataPreview(QWidget):
     dataset_loaded = Signal(object)   # the Dataset
     load_failed = Signal(str)
@@ -76,6 +86,9 @@ class DataPreview(QWidget):
         self._loading = False
         self._augment: Any = None   # the project's "augment" settings
         self._seed = 0
+        self._cancel: threading.Event | None = None
+        self._reports: _LoadReports | None = None
+        self._estimate = None  # what loading the image folder takes, once known
 
         self.title = QLabel("No dataset yet.")
         self.title.setWordWrap(True)
@@ -134,6 +147,7 @@ class DataPreview(QWidget):
         self.counts.setMinimumWidth(60 + sum(self.counts.horizontalHeader().sectionSizeHint(c) for c in (1, 2, 3)))
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
+        layout.addLayout(self._make_loading_figures())
         layout.addWidget(self.about)
         layout.addWidget(split, 1)
 
@@ -161,7 +175,8 @@ class DataPreview(QWidget):
         self._clear()
         self.title.setText("Loading the data…")
         engine, frozen = self.engine, snapshot(project)
-        task = BackgroundTask(lambda: engine.load_project_dataset(frozen))
+        work = self._watched_load(engine, frozen)
+        task = BackgroundTask(work)
         task.done.connect(lambda ds, k=key: self._loaded(k, ds))
         task.failed.connect(lambda msg, k=key: self._failed(k, msg))
         self._task = task.start()
@@ -185,6 +200,7 @@ class DataPreview(QWidget):
         if key != self._key:  # the project changed while this one loaded
             return
         self._loading = False
+        self._show_cache_ready()
         self.show_dataset(dataset)
         self.dataset_loaded.emit(dataset)
 
@@ -193,10 +209,78 @@ class DataPreview(QWidget):
             return
         self._loading = False
         self._key = None  # try again next time
-        self.title.setText("The data could not be loaded.")
+        self.cancel_button.hide()
+        cancelled = self._cancel is not None and self._cancel.is_set()
+        self.title.setText("Loading was cancelled." if cancelled else "The data could not be loaded.")
         self.about.setText(message)
         self.about.setStyleSheet("color: #b00020;")
         self.load_failed.emit(message)
+
+    # --- before and while loading: what it will take, how far it is ----------------------------
+    def _make_loading_figures(self) -> QHBoxLayout:
+        self.figures = QLabel("")
+        self.figures.setWordWrap(True)
+        self.figures.setStyleSheet("color: #444;")
+        self.cancel_button = QPushButton("Cancel loading")
+        self.cancel_button.setToolTip("Stop decoding the images; nothing is kept, and loading starts afresh next time")
+        self.cancel_button.clicked.connect(self.cancel_loading)
+        self.cancel_button.hide()
+        row = QHBoxLayout()
+        row.addWidget(self.figures, 1)
+        row.addWidget(self.cancel_button)
+        return row
+
+    def _watched_load(self, engine, project):
+        """The function the loading thread runs: the estimate first (shown at once), then the load
+        with progress, stopped by ``cancel_loading`` (or by loading other data)."""
+        if self._cancel is not None:
+            self._cancel.set()  # the data being loaded is no longer wanted
+        cancel = self._cancel = threading.Event()
+        reports = self._reports = _LoadReports(self)
+        reports.estimated.connect(self._show_estimate)
+        reports.progressed.connect(self._show_progress)
+        self.figures.setText("")
+        self._estimate = None
+
+        def work():
+            estimate = getattr(engine, "estimate_project_dataset", lambda p: None)(project)
+            if estimate is None:
+                return engine.load_project_dataset(project)
+            reports.estimated.emit(estimate)
+            return engine.load_project_dataset(project, progress=reports.progressed.emit, cancel=cancel)
+
+        return work
+
+    def _show_estimate(self, estimate) -> None:
+        from ...data.image_cache import describe_estimate
+
+        if self.is_loading():
+            self._estimate = estimate
+            self.figures.setText(describe_estimate(estimate))
+            self.cancel_button.setEnabled(True)
+            self.cancel_button.setVisible(not estimate.cached)
+
+    def _show_cache_ready(self) -> None:
+        """Once loaded, the images' cache is ready: the figures say so."""
+        from dataclasses import replace
+
+        from ...data.image_cache import describe_estimate
+
+        self.cancel_button.hide()
+        if self._estimate is not None:
+            self.figures.setText(describe_estimate(replace(self._estimate, cached=True)))
+
+    def _show_progress(self, done: int, total: int) -> None:
+        if self.is_loading() and total and not (self._cancel is not None and self._cancel.is_set()):
+            self.title.setText(f"Loading the data… decoding the images once: {done:,} of {total:,} "
+                               f"({100 * done // total} %)")
+
+    def cancel_loading(self) -> None:
+        """Stop decoding an image folder (the preview then says loading was cancelled)."""
+        if self._cancel is not None and self.is_loading():
+            self._cancel.set()
+            self.cancel_button.setEnabled(False)
+            self.title.setText("Cancelling…")
 
     # --- showing ----------------------------------------------------------------------------
     def _clear(self) -> None:

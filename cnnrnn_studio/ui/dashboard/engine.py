@@ -38,12 +38,19 @@ class Engine:
 
         delete_run(run_dir)
 
-    def load_project_dataset(self, project):
+    def load_project_dataset(self, project, **reporting):
         """The project's dataset, split as training will split it (the training section's seed and
-        validation share)."""
+        validation share); ``reporting``: ``progress(done, total)`` and ``cancel`` (an Event)."""
         from ...project.fit import load_project_dataset
 
-        return load_project_dataset(project)
+        return load_project_dataset(project, **reporting)
+
+    def estimate_project_dataset(self, project):
+        """What loading the project's image folder will take (files, cache on disk, memory for
+        training), before it is loaded; None for other data."""
+        from ...data.image_cache import estimate_dataset
+
+        return estimate_dataset(project.dataset, project.base_dir, (project.training or {}).get("batch_size") or 32)
 
     def load_run_dataset(self, run):
         """A finished run's dataset, split exactly as in that run."""

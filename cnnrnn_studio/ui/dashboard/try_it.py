@@ -67,7 +67,11 @@ def predict(model, x: Any, task: str, meta: dict | None = None) -> list[float]:
 def brightness_stats(dataset) -> tuple[float, float, float]:
     """The training pictures' value range and mean brightness (0-1): what a dropped picture is
     matched to. Computed once per dataset, not per dropped picture."""
-    train_x = to_numpy(dataset.train.x if len(dataset.train) else dataset.test.x)
+    x = dataset.train.x if len(dataset.train) else dataset.test.x
+    if hasattr(x, "min_max_mean"):  # images read from disk batch by batch: never all in memory at once
+        lo, hi, mean = x.min_max_mean()
+        return lo, hi, (mean - lo) / max(hi - lo, 1e-12)
+    train_x = to_numpy(x)
     lo, hi = float(train_x.min()), float(train_x.max())
     return lo, hi, (float(train_x.mean()) - lo) / max(hi - lo, 1e-12)
 

@@ -1,0 +1,325 @@
+"""The on-disk cache of an image folder: every picture decoded ONCE to uint8 pixels [N, C, H, W].
+
+The cache is one ``.npy`` file (read back memory-mapped: pages come from disk as batches ask for
+them) and a small JSON file naming the images and their classes. Its name is a hash of what the
+pixels depend on: each image's path relative to the folder, its size in bytes and its modification
+time, the target size and the colour mode. Touching, adding or removing an image gives a new name,
+so a stale cache is never read (the old one is deleted when the new one is made).
+
+Caches live in the user's cache folder (``platformdirs``), or in the folder named by the
+environment variable ``CNNRNN_STUDIO_CACHE_DIR``; never in the person's data folder. Building one
+reports progress (``progress(done, total)``) and stops when ``cancel()`` says so (or
+``cancel.is_set()``, for a ``threading.Event``), leaving nothing behind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import DataError
+
+CACHE_ENV = "CNNRNN_STUDIO_CACHE_DIR"
+CACHE_FORMAT = 1  # bump when the pixels a cache holds would change for the same images
+PROGRESS_EVERY = 64  # images between two progress reports (and cancel checks)
+
+
+def decode_threads() -> int:
+    """Threads that decode images while a cache is built: the cores, at most 4."""
+    return max(1, min(4, os.cpu_count() or 1))
+
+Progress = Callable[[int, int], None]
+Cancel = Callable[[], bool] | Any  # a function, or an object with is_set() (threading.Event)
+
+
+class LoadingCancelled(DataError):
+    """The person cancelled decoding the images; nothing was kept."""
+
+
+def cache_dir() -> Path:
+    """Where image caches are kept: $CNNRNN_STUDIO_CACHE_DIR, else the user's cache folder."""
+    chosen = os.environ.get(CACHE_ENV)
+    if chosen:
+        return Path(chosen).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("cnnrnn-studio", appauthor=False)) / "image-cache"
+
+
+@dataclass
+class FolderListing:
+    """The images of one folder, in class order: relative paths, class names, sizes, mtimes."""
+
+    root: Path
+    files: list[str]
+    labels: list[str]
+    stats: list[tuple[int, int]]  # (bytes, mtime in ns) per file
+
+    def __len__(self) -> int:
+        return len(self.files)
+
+
+def list_folder(root: Path) -> FolderListing:
+    """Every image under ``root``'s class folders (the order gives the samples their numbers)."""
+    from .image_folder import class_folders, image_files
+
+    files: list[str] = []
+    labels: list[str] = []
+    stats: list[tuple[int, int]] = []
+    for folder in class_folders(root):
+        members = image_files(folder)
+        if not members:
+            raise DataError(f"the class folder {folder} is empty: it holds no PNG, JPEG or BMP images", path=folder)
+        for path in members:
+            st = path.stat()
+            files.append(path.relative_to(root).as_posix())
+            labels.append(folder.name)
+            stats.append((int(st.st_size), int(st.st_mtime_ns)))
+    return FolderListing(root=root, files=files, labels=labels, stats=stats)
+
+
+def cache_key(listing: FolderListing, size: tuple[int, int], color: str) -> str:
+    """A name that changes whenever the pixels would: file paths, sizes, mtimes, size and colour."""
+    h = hashlib.sha256()
+    h.update(json.dumps([CACHE_FORMAT, list(size), color], separators=(",", ":")).encode())
+    for name, (nbytes, mtime) in zip(listing.files, listing.stats):
+        h.update(f"\n{name}\t{nbytes}\t{mtime}".encode("utf-8", "surrogateescape"))
+    return h.hexdigest()[:32]
+
+
+def channels_of(color: str) -> int:
+    return 1 if color == "grayscale" else 3
+
+
+def cache_bytes(count: int, size: tuple[int, int], color: str) -> int:
+    """Bytes the pixels of ``count`` images take in the cache (one byte per value, plus a header)."""
+    return count * channels_of(color) * size[0] * size[1] + 128
+
+
+@dataclass
+class CachedImages:
+    """An image folder's cache, open: ``pixels`` uint8 [N, C, H, W] memory-mapped, read-only."""
+
+    pixels: np.ndarray
+    files: list[str]
+    labels: list[str]
+    resized: int
+    path: Path
+    built: bool  # made just now (False: found ready from an earlier load)
+
+
+def _cancelled(cancel: Cancel | None) -> bool:
+    if cancel is None:
+        return False
+    is_set = getattr(cancel, "is_set", None)
+    return bool(is_set() if callable(is_set) else cancel())
+
+
+def _read_meta(path: Path) -> dict | None:
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return meta if isinstance(meta, dict) and meta.get("format") == CACHE_FORMAT else None
+
+
+def find_cache(listing: FolderListing, size: tuple[int, int], color: str) -> Path | None:
+    """The ready cache's pixel file for this folder, size and colour, or None."""
+    key = cache_key(listing, size, color)
+    base = cache_dir() / key
+    pixels = base.with_suffix(".npy")
+    if pixels.is_file() and _read_meta(base.with_suffix(".json")) is not None:
+        return pixels
+    return None
+
+
+def open_cache(
+    root: Path,
+    size: tuple[int, int],
+    color: str,
+    *,
+    progress: Progress | None = None,
+    cancel: Cancel | None = None,
+    listing: FolderListing | None = None,
+) -> CachedImages:
+    """The folder's cache, built first if there is none for its current contents."""
+    listing = listing or list_folder(root)
+    key = cache_key(listing, size, color)
+    folder = cache_dir()
+    base = folder / key
+    pixels_path, meta_path = base.with_suffix(".npy"), base.with_suffix(".json")
+    meta = _read_meta(meta_path) if pixels_path.is_file() else None
+    built = False
+    if meta is None or meta.get("files") != listing.files:
+        meta = _build(listing, size, color, folder, key, progress, cancel)
+        built = True
+    elif progress is not None:
+        progress(len(listing), len(listing))
+    try:
+        pixels = np.load(pixels_path, mmap_mode="r", allow_pickle=False)
+    except (OSError, ValueError) as exc:
+        raise DataError(f"the image cache {pixels_path} cannot be read ({exc}); delete it and load again",
+                        path=pixels_path) from exc
+    return CachedImages(pixels=pixels, files=list(meta["files"]), labels=list(meta["labels"]),
+                        resized=int(meta["resized"]), path=pixels_path, built=built)
+
+
+def _build(listing: FolderListing, size: tuple[int, int], color: str, folder: Path, key: str,
+           progress: Progress | None, cancel: Cancel | None) -> dict:
+    from .image_folder import decode_image
+
+    n = len(listing)
+    shape = (n, channels_of(color), size[0], size[1])
+    need = cache_bytes(n, size, color)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        free = shutil.disk_usage(folder).free
+    except OSError as exc:
+        raise DataError(f"the image cache folder {folder} cannot be made ({exc}); set {CACHE_ENV} to a folder "
+                        "you can write to", path=folder) from exc
+    if need > free:
+        from ..graph.memory import format_bytes
+
+        raise DataError(
+            f"decoding the {n:,} images of {listing.root} needs {format_bytes(need)} of disk space in the cache "
+            f"folder {folder}, but only {format_bytes(free)} is free; free some space, or set {CACHE_ENV} to a "
+            "folder on a bigger disk", path=folder)
+    tmp = folder / f"{key}.{os.getpid()}.partial.npy"
+    resized = 0
+    try:
+        out = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.uint8, shape=shape)
+
+        def decode(i: int, out: np.ndarray = out) -> bool:
+            pixels, was_resized = decode_image(listing.root / listing.files[i], size, color)
+            out[i] = pixels
+            return was_resized
+
+        # Pillow decodes with the GIL released: a few threads decode side by side.
+        with ThreadPoolExecutor(max_workers=decode_threads()) as pool:
+            for start in range(0, n, PROGRESS_EVERY):
+                if _cancelled(cancel):
+                    raise LoadingCancelled(f"loading the image folder {listing.root} was cancelled after "
+                                           f"{start:,} of {n:,} images; nothing was kept", path=listing.root)
+                if progress is not None:
+                    progress(start, n)
+                resized += sum(pool.map(decode, range(start, min(start + PROGRESS_EVERY, n))))
+        out.flush()
+        del decode, out  # the file is closed before it is renamed (Windows cannot rename an open file)
+        os.replace(tmp, folder / f"{key}.npy")
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    meta = {"format": CACHE_FORMAT, "root": str(listing.root.resolve()), "size": list(size), "color": color,
+            "files": listing.files, "labels": listing.labels, "resized": resized}
+    meta_tmp = folder / f"{key}.{os.getpid()}.partial.json"
+    meta_tmp.write_text(json.dumps(meta), encoding="utf-8")
+    os.replace(meta_tmp, folder / f"{key}.json")
+    _forget_older(folder, key, meta)
+    if progress is not None:
+        progress(n, n)
+    return meta
+
+
+def _forget_older(folder: Path, key: str, meta: dict) -> None:
+    """Delete the caches of the same folder, size and colour made for its earlier contents."""
+    for other in folder.glob("*.json"):
+        if other.stem == key or ".partial" in other.name:
+            continue
+        old = _read_meta(other)
+        if old is None or [old.get(k) for k in ("root", "size", "color")] != [meta[k] for k in ("root", "size", "color")]:
+            continue
+        try:
+            other.with_suffix(".npy").unlink(missing_ok=True)
+            other.unlink(missing_ok=True)
+        except OSError:  # in use elsewhere (Windows): it is only disk space, try again next time
+            pass
+
+
+@dataclass
+class FolderEstimate:
+    """What loading an image folder will take, known before any image is decoded."""
+
+    files: int
+    classes: int
+    cache_bytes: int        # the decoded pixels on disk
+    cached: bool            # a cache for the folder's current contents is ready
+    float_bytes: int        # the whole set as float32 numbers (what holding it in memory takes)
+    training_bytes: int     # the memory the samples take while training
+    streamed: bool          # batches are read from the cache on disk (float_bytes is never needed)
+
+
+def estimate_image_folder(root: Path, size: tuple[int, int], color: str, batch_size: int = 32) -> FolderEstimate:
+    """How many files, the cache size on disk and the memory training will need; reads only the
+    folder listing (no image is opened)."""
+    from .image_folder import streams
+    from .streaming import PREFETCH_DEPTH
+
+    listing = list_folder(root)
+    n = len(listing)
+    per_image = channels_of(color) * size[0] * size[1]
+    float_bytes = n * per_image * 4
+    streamed = streams(n, channels_of(color), size)
+    # Streamed: the batches in flight (the one training, those prefetched, one being converted),
+    # and the labels; in memory: the whole set as float32.
+    batches = (PREFETCH_DEPTH + 2) * batch_size * per_image * 4
+    training = (batches if streamed else float_bytes) + n * 8
+    return FolderEstimate(files=n, classes=len(set(listing.labels)), cache_bytes=cache_bytes(n, size, color),
+                          cached=find_cache(listing, size, color) is not None, float_bytes=float_bytes,
+                          training_bytes=training, streamed=streamed)
+
+
+def estimate_dataset(spec: Any, base_dir: str | os.PathLike[str] | None = None,
+                     batch_size: int = 32) -> FolderEstimate | None:
+    """``estimate_image_folder`` for a project's dataset section when it is an image folder (its
+    training and test folders together); None for any other data or a section that cannot be
+    read yet (loading it will say why)."""
+    from .files import resolve
+    from .image_folder import IMAGE_OPTIONS
+    from .loader import guess_format
+    from .options import get_choice, get_size
+
+    if not isinstance(spec, dict) or spec.get("kind") != "file" or "train" not in spec:
+        return None
+    try:
+        train = resolve(spec["train"], base_dir, "image folder")
+        if (spec.get("format") or guess_format(train)) != "image_folder" or not train.is_dir():
+            return None
+        options = {k: v for k, v in spec.items() if k in IMAGE_OPTIONS}
+        size = get_size(options, "size", (32, 32))
+        color = get_choice(options, "color", "grayscale", ("grayscale", "rgb"))
+        parts = [estimate_image_folder(train, size, color, batch_size)]
+        if spec.get("test") is not None:
+            test = resolve(spec["test"], base_dir, "test image folder")
+            parts.append(estimate_image_folder(test, size, color, batch_size))
+    except (DataError, OSError):
+        return None
+    if len(parts) == 1:
+        return parts[0]
+    a, b = parts
+    return FolderEstimate(files=a.files + b.files, classes=a.classes, cache_bytes=a.cache_bytes + b.cache_bytes,
+                          cached=a.cached and b.cached, float_bytes=a.float_bytes + b.float_bytes,
+                          training_bytes=a.training_bytes + b.training_bytes, streamed=a.streamed or b.streamed)
+
+
+def describe_estimate(est: FolderEstimate) -> str:
+    """The estimate in one plain sentence (for the Data tab and the CLI)."""
+    from ..graph.memory import format_bytes
+
+    cache = (f"their decoded pixels take {format_bytes(est.cache_bytes)} on disk "
+             + ("(already decoded)" if est.cached else "(decoded once, on the first load)"))
+    if est.streamed:
+        memory = (f"training needs about {format_bytes(est.training_bytes)} of memory for them: batches are read "
+                  f"from that cache as they are needed (all at once as numbers they would take "
+                  f"{format_bytes(est.float_bytes)})")
+    else:
+        memory = f"training holds them in memory: about {format_bytes(est.training_bytes)}"
+    return f"{est.files:,} image files in {est.classes} classes; {cache}; {memory}."
