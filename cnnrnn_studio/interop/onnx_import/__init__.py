@@ -66,8 +66,10 @@ def import_onnx(path: str | os.PathLike, *, warnings: list[str] | None = None,
                 project, state, layout = _Converter(proto, p, notes).run()
             except OnnxImportError:
                 raise studio_error from None
-            notes.append("The network stored in the file did not match its operators (was the file changed by "
-                         "another tool?); it was rebuilt from the operators instead.")
+            reason = studio_error.message
+            notes.append("The studio project stored in the file's metadata is damaged or no longer fits the file's "
+                         f"operators (was the file changed by another tool?), so it was ignored ({reason.rstrip('.')}); "
+                         "the network was rebuilt from the operators instead, with new block names and layout.")
     else:
         project, state, layout = _Converter(proto, p, notes).run()
     if verify:
