@@ -151,7 +151,7 @@ def table_row(path: Path) -> dict:
     row["studio_params"] = _count(state)
     model = project.build_model()
     model.load_state_dict(state)
-    io = np.load(path.with_suffix("").with_suffix(".io.npz"))
+    io = np.load(path.parent / (path.name[: -len(".onnx")] + ".io.npz"))
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "re.onnx"
         try:
@@ -161,8 +161,6 @@ def table_row(path: Path) -> dict:
             return row
         sess = cpu_session(str(out))
         x = io["x"]
-        if x.ndim == 3 and "x" in [i.name for i in cpu_session(str(path)).get_inputs()]:
-            pass
         got = sess.run(None, {sess.get_inputs()[0].name: x.astype(np.float32)})[0]
     ref = io["y"].astype(np.float64)
     diff = float(np.max(np.abs(got.astype(np.float64).reshape(ref.shape) - ref)))
