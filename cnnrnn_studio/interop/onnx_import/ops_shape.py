@@ -241,6 +241,8 @@ class _ShapeOps(_ConverterBase):
             if len(xs) == 1:
                 return self._set(node, xs[0])
         first = self._alike(node, xs, "joins")
+        if len(xs) == 1:  # torch.cat([x]) (DenseNet's first layer of each block): x itself
+            return self._set(node, first)
         if axis % len(first.roles) != self._feature_axis(first):
             self.fail(node, "joins along an axis other than features/channels; the studio's Concat joins there.")
         bid = self.new_block("Concat", {}, [x.block for x in xs])
