@@ -10,11 +10,15 @@ Two ways in:
   is tracked as a studio tensor plus the order its axes are stored in ("roles": N batch,
   T time, F features, C/H/W image axes), so the transposes torch and other exporters insert
   around Conv1d and LSTM disappear into the blocks. Shape arithmetic (Shape, Gather, Concat,
-  ConstantOfShape for zero initial states) is followed symbolically; nodes on constants only
-  are folded with onnx's reference evaluator.
+  ConstantOfShape or Expand of zeros for zero initial states, Mul on sizes as the dynamo exporter
+  writes a flatten) is followed symbolically; nodes on constants only are folded with onnx's
+  reference evaluator. The last step of a one-way recurrent layer's output (`out[:, -1]`: Gather or
+  Slice on the time axis) is the block's last-step output (return_sequences false).
 
 Either way the result is verified: the rebuilt network must compute what onnxruntime computes
-on the original file (random inputs), else nothing comes in. Unsupported operators are listed
+on the original file (random inputs; onnx's reference evaluator for batch-first recurrent layers,
+which onnxruntime does not run), within the rule the export check uses too (interop/tolerance.py),
+else nothing comes in. Unsupported operators are listed
 by name in one message. Nothing is written here: the caller (CLI, GUI) saves the project.
 
 The modules: read.py opens and checks the file (and holds the operator lists); roundtrip.py
@@ -66,8 +70,10 @@ def import_onnx(path: str | os.PathLike, *, warnings: list[str] | None = None,
                 project, state, layout = _Converter(proto, p, notes).run()
             except OnnxImportError:
                 raise studio_error from None
-            notes.append("The network stored in the file did not match its operators (was the file changed by "
-                         "another tool?); it was rebuilt from the operators instead.")
+            reason = studio_error.message
+            notes.append("The studio project stored in the file's metadata is damaged or no longer fits the file's "
+                         f"operators (was the file changed by another tool?), so it was ignored ({reason.rstrip('.')}); "
+                         "the network was rebuilt from the operators instead, with new block names and layout.")
     else:
         project, state, layout = _Converter(proto, p, notes).run()
     if verify:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import OnnxImportError
 from . import ops_conv, ops_layers, ops_recurrent, ops_shape
-from .read import BLOCK_OPS, SUPPORTED_OPS, _attrs, _constant_value, _first_line
+from .read import BLOCK_OPS, PLUMBING_OPS, SIZE_OPS, SUPPORTED_OPS, _attrs, _constant_value, _first_line
 from .tracked import _Block, _Sym, _V
 from .verify import _Layout, _check_state
 
@@ -30,6 +30,8 @@ class _Converter(ops_shape._ShapeOps, ops_layers._LayerOps, ops_conv._ConvOps, o
         for init in g.initializer:
             self.consts[init.name] = numpy_helper.to_array(init)
         for n in g.node:
+            if n.op_type == "Shape":
+                continue  # reads sizes only: not a use of the values
             for i in n.input:
                 self.uses[i] = self.uses.get(i, 0) + 1
         inputs = [i for i in g.input if i.name not in self.consts]
@@ -50,23 +52,34 @@ class _Converter(ops_shape._ShapeOps, ops_layers._LayerOps, ops_conv._ConvOps, o
         return self._finish(out, layout)
 
     def _check_ops(self) -> None:
-        """List every operator without a block, all at once, before anything is built."""
+        """List every operator without a block, all at once, before anything is built: each with
+        the nodes that use it, then what the studio does read."""
         g = self.proto.graph
         const_names = set(self.consts)
-        bad: dict[str, int] = {}
+        sizes: set[str] = set()  # values computed from tensor sizes only (Shape and arithmetic on it)
+        bad: dict[str, list[str]] = {}
         for n in g.node:
-            if all((not i) or i in const_names for i in n.input):
+            data = [i for i in n.input if i]
+            if all(i in const_names for i in data):
                 const_names.update(n.output)  # folded on constants: any operator will do
                 continue
+            if n.domain in ("", "ai.onnx") and (n.op_type == "Shape" or all(i in const_names or i in sizes for i in data)):
+                if n.op_type == "Shape" or n.op_type in SIZE_OPS:
+                    sizes.update(n.output)
+                    continue
             if n.op_type not in SUPPORTED_OPS or (n.domain not in ("", "ai.onnx")):
                 label = n.op_type if n.domain in ("", "ai.onnx") else f"{n.domain}.{n.op_type}"
-                bad[label] = bad.get(label, 0) + 1
+                bad.setdefault(label, []).append(n.name)
         if bad:
-            listed = ", ".join(f"{op} ({k} node{'s' if k > 1 else ''})" for op, k in sorted(bad.items()))
+            def listed(op: str, names: list[str]) -> str:
+                named = [x for x in names if x]
+                shown = ", ".join(f"'{x}'" for x in named[:3]) + (f" and {len(named) - 3} more" if len(named) > 3 else "")
+                return f"{op} ({len(names)} node{'s' if len(names) > 1 else ''}{': ' + shown if shown else ''})"
+            ops = ", ".join(listed(op, names) for op, names in sorted(bad.items()))
             raise OnnxImportError(
-                f"this model uses operators the studio has no blocks for: {listed}. Nothing was imported. "
-                f"Supported: {', '.join(BLOCK_OPS)} (and the reshaping around them).",
-                where=str(self.path), unsupported=sorted(bad))
+                f"this model uses operators the studio has no blocks for: {ops}. Nothing was imported. "
+                f"The studio reads {', '.join(BLOCK_OPS)}, the reshaping around them ({', '.join(PLUMBING_OPS)}) "
+                "and arithmetic on tensor sizes.", where=str(self.path), unsupported=sorted(bad))
 
     def _input(self, vi: ValueInfoProto) -> _Layout:
         t = vi.type.tensor_type
@@ -87,6 +100,9 @@ class _Converter(ops_shape._ShapeOps, ops_layers._LayerOps, ops_conv._ConvOps, o
                 roles = ("N", "F", "T")
                 self.notes.append("The original model reads [batch, features, time] (channels first); the imported "
                                   "network reads [batch, time, features], the studio's layout: transpose your data.")
+            elif ops & {"LSTM", "GRU", "RNN"} and all(_attrs(n).get("layout", 0) == 1 for n in consumers
+                                                       if n.op_type in ("LSTM", "GRU", "RNN")):
+                roles = ("N", "T", "F")  # layout=1: batch first, the studio's own order
             elif ops & {"LSTM", "GRU", "RNN"}:
                 roles = ("T", "N", "F")
                 self.notes.append("The original model reads [time, batch, features]; the imported network reads "
@@ -139,7 +155,7 @@ class _Converter(ops_shape._ShapeOps, ops_layers._LayerOps, ops_conv._ConvOps, o
             return
         # shape arithmetic or zero states (no tracked tensor among the inputs)
         if any(i in self.zeros for i in data):
-            if op in ("Slice", "Gather", "Squeeze", "Unsqueeze", "Reshape", "Expand", "Concat", "Identity", "Cast"):
+            if op in ("Slice", "Gather", "Squeeze", "Unsqueeze", "Reshape", "Expand", "Concat", "Identity", "Cast", "Mul"):
                 self.zeros.update(node.output)
                 return
             self.fail(node, "computes with a zero state in a way the studio cannot follow.")
@@ -186,8 +202,22 @@ class _Converter(ops_shape._ShapeOps, ops_layers._LayerOps, ops_conv._ConvOps, o
             starts, ends = (int(self.const(node.input[k], node, "fixed bounds").reshape(-1)[0]) for k in (1, 2))
             steps = int(self.const(node.input[4], node).reshape(-1)[0]) if len(node.input) > 4 and node.input[4] else 1
             self.syms[node.output[0]] = _Sym(s[starts:ends:steps])
-        elif op in ("Cast", "Identity", "Squeeze") and node.input[0] in self.syms:
+        elif op in ("Cast", "Identity", "Squeeze", "Reshape") and node.input[0] in self.syms:
             self.syms[node.output[0]] = self.syms[node.input[0]]
+        elif op in ("Mul", "Add", "Sub", "Div"):
+            # arithmetic on sizes (the dynamo exporter's flatten multiplies the kept sizes): a number when
+            # both sides are known, else one opaque size that a Reshape can take as its free (-1) axis
+            xs = [sym_of(i).items for i in node.input[:2]]
+            if any(len(x) != 1 for x in xs):
+                self.fail(node, "computes several sizes at once in a way the studio cannot follow.")
+            p, q = xs[0][0], xs[1][0]
+            if isinstance(p, int) and isinstance(q, int) and not (op == "Div" and q == 0):
+                value = {"Mul": p * q, "Add": p + q, "Sub": p - q, "Div": p // q if q else 0}[op]
+                self.syms[node.output[0]] = _Sym([value])
+            else:
+                self.syms[node.output[0]] = _Sym([("expr", node.output[0], 0)])
+        elif op == "Expand" and node.input[0] in self.consts and not np.any(self.consts[node.input[0]]):
+            self.zeros.add(node.output[0])  # the dynamo exporter's zero initial state: zeros expanded to [1, N, H]
         elif op == "ConstantOfShape":
             value = a.get("value")
             from onnx import numpy_helper

@@ -105,7 +105,22 @@ class _LayerOps(_ConverterBase):
         x = self.vals[node.input[0]]
         if x.kind != "vector" or x.roles != ("N", "F") or a.get("transA", 0):
             self.fail(node, "multiplies something that is not a batch of vectors.")
-        w = _gemm_weights(node, {n: self.const(n, node) for n in node.input[1:] if n})
+        import numpy as np
+
+        consts = {n: np.asarray(self.const(n, node), dtype=np.float32) for n in node.input[1:] if n}
+        b = consts[node.input[1]]
+        if b.ndim != 2:
+            self.fail(node, f"multiplies by weights of shape {list(b.shape)}; a Dense layer's are a 2-D matrix.")
+        n_out = b.shape[1 if not a.get("transB", 0) else 0]
+        if len(node.input) > 2 and node.input[2]:
+            c = consts[node.input[2]]
+            rows = c.reshape(-1, c.shape[-1]) if c.ndim >= 2 else c.reshape(1, -1)
+            if c.ndim > 2 or rows.shape[-1] not in (1, n_out) or (c.ndim == 2 and rows.shape[0] > 1
+                                                                  and np.any(rows != rows[:1])):
+                self.fail(node, f"adds a bias of shape {list(c.shape)} that differs from sample to sample; a Dense "
+                                f"layer adds one bias per output ({n_out} values, or a [1, {n_out}] row).")
+            consts[node.input[2]] = rows[0]
+        w = _gemm_weights(node, consts)
         bid = self.new_block("Dense", {"out_features": int(w["weight"].shape[0]), "bias": "bias" in w}, [x.block], w)
         self._set(node, _V(bid, "vector", ("N", "F")))
 

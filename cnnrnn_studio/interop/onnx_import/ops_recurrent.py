@@ -19,7 +19,10 @@ class _RecurrentOps(_ConverterBase):
         import numpy as np
 
         x = self.vals[node.input[0]]
-        if x.kind != "seq" or x.roles != ("T", "N", "F") or a.get("layout", 0) != 0:
+        layout = a.get("layout", 0)
+        # layout 0 reads [time, batch, features]; layout 1 (batch first) the studio's own [batch, time, features]
+        wanted = ("T", "N", "F") if layout == 0 else ("N", "T", "F")
+        if x.kind != "seq" or x.roles != wanted or layout not in (0, 1):
             self.fail(node, "reads a sequence stored in an order the studio does not follow.")
         direction = _to_str(a.get("direction", "forward"))
         if direction == "reverse":
@@ -31,8 +34,10 @@ class _RecurrentOps(_ConverterBase):
         if "clip" in a or a.get("input_forget", 0):
             self.fail(node, "clips or couples its gates; the studio's recurrent layers do not.")
         if cell == "GRU" and not a.get("linear_before_reset", 0):
-            self.fail(node, "uses linear_before_reset=0; the studio's (torch's) GRU applies the reset after the "
-                            "linear map (linear_before_reset=1).")
+            self.fail(node, "uses linear_before_reset=0: it multiplies the state by the reset gate before the "
+                            "recurrent weights, R(r*h). The studio's GRU is torch's, which applies the gate after "
+                            "them, r*(Rh + b) (linear_before_reset=1); the two compute different numbers and no "
+                            "change of weights turns one into the other, so it cannot be imported exactly.")
         extra = list(node.input[4:])
         if extra and extra[0]:
             self.fail(node, "takes per-sample sequence lengths; the studio's batches have equal lengths.")
@@ -48,9 +53,10 @@ class _RecurrentOps(_ConverterBase):
         params = {"hidden_size": hidden, "num_layers": 1, "bidirectional": dirs == 2, "dropout": 0.0,
                   "return_sequences": False}
         bid = self.new_block(cell, params, [x.block], rnn_weights_to_torch(cell, W, R, B, 0))
-        self._set(node, _V(bid, "rnn_y", ("T", "D", "N", "H")), 0)
+        y_roles, h_roles = (("T", "D", "N", "H"), ("D", "N", "H")) if layout == 0 else (("N", "T", "D", "H"), ("N", "D", "H"))
+        self._set(node, _V(bid, "rnn_y", y_roles, chain=(node.output[0],)), 0)
         if len(node.output) > 1 and node.output[1]:
-            self._set(node, _V(bid, "rnn_h", ("D", "N", "H"), tuple((bid, d) for d in range(dirs))), 1)
+            self._set(node, _V(bid, "rnn_h", h_roles, tuple((bid, d) for d in range(dirs))), 1)
         if len(node.output) > 2 and node.output[2] and self.uses.get(node.output[2]):
             self.fail(node, "has its cell state used; the studio's LSTM gives its hidden state.")
 

@@ -42,12 +42,16 @@ class _ShapeOps(_ConverterBase):
         roles = tuple(x.roles[p] for p in perm)
         ok = {"seq": lambda r: set(r) == {"N", "T", "F"},
               "image": lambda r: r in (("N", "C", "H", "W"), ("N", "W", "C", "H")),
-              "rnn_y": lambda r: r in (("T", "D", "N", "H"), ("T", "N", "D", "H")),
+              "rnn_y": lambda r: set(r) == {"T", "D", "N", "H"} and r[-1] == "H",
               "rnn_h": lambda r: r in (("D", "N", "H"), ("N", "D", "H")),
               "vector": lambda r: [q for q in r if q != 1] == ["N", "F"]}
         if x.kind not in ok or not ok[x.kind](roles):
             self.fail(node, f"reorders the axes ({list(perm)}) in a way no block does.")
-        self._set(node, _V(x.block, x.kind, roles, x.entries))
+        self._set(node, _V(x.block, x.kind, roles, x.entries, chain=self._chained(node, x)))
+
+    def _chained(self, node: NodeProto, x: _V) -> tuple:
+        """The chain of a recurrent layer's every-step output, extended by this node's output."""
+        return x.chain + (node.output[0],) if x.chain else ()
 
     def _is_copy(self, item: Any, x: _V, name: str, pos: int) -> bool:
         if isinstance(item, tuple):
@@ -67,16 +71,24 @@ class _ShapeOps(_ConverterBase):
             items = list(self.syms[name].items)
         else:
             self.fail(node, "reshapes to a size the studio cannot follow.")
-        out = []
+        out: list = []
+        open_sizes = []
         for pos, it in enumerate(items):
             if it == 0 and not a.get("allowzero", 0):
                 out.append("copy")
             elif self._is_copy(it, x, node.input[0], pos):
                 out.append("copy")
             elif isinstance(it, tuple):
-                self.fail(node, "reshapes to a size the studio cannot follow.")
+                open_sizes.append(pos)
+                out.append(it)
             else:
                 out.append(it)
+        # One size computed from others (the product of the kept axes, say) is the one a Reshape leaves
+        # free: the element count fixes it, exactly as -1 would.
+        if len(open_sizes) == 1 and -1 not in out:
+            out[open_sizes[0]] = -1
+        elif open_sizes:
+            self.fail(node, "reshapes to a size the studio cannot follow.")
         return out
 
     def _op_Reshape(self, node: NodeProto, a: dict[str, Any]) -> None:
@@ -92,9 +104,9 @@ class _ShapeOps(_ConverterBase):
             return self._set(node, _V(x.block, "vector", ("N", "F")))
         if x.kind == "seq" and r == ("N", "T", "F") and len(t) == 2 and t[0] == "copy":
             return self._flatten_block(node, x)
-        if x.kind == "rnn_y" and r == ("T", "N", "D", "H") and len(t) == 3 and t[:2] == ["copy", "copy"]:
+        if x.kind == "rnn_y" and r[2:] == ("D", "H") and len(t) == 3 and t[:2] == ["copy", "copy"]:
             self._mark_rnn(node, x.block, "sequence")
-            return self._set(node, _V(x.block, "seq", ("T", "N", "F")))
+            return self._set(node, _V(x.block, "seq", r[:2] + ("F",), chain=self._chained(node, x)))
         if x.kind == "rnn_h" and r == ("N", "D", "H") and len(t) == 2 and t[0] == "copy":
             return self._set(node, self._final(node, x.entries))
         self.fail(node, f"reshapes to {t} in a way no block does.")
@@ -121,12 +133,17 @@ class _ShapeOps(_ConverterBase):
             if any(x.roles[i] != 1 for i in axes):
                 self.fail(node, "removes an axis that is not of size 1.")
             return self._set(node, _V(x.block, "vector", tuple(q for i, q in enumerate(x.roles) if i not in axes)))
-        if x.kind == "rnn_y" and x.roles == ("T", "D", "N", "H") and axes == [1] \
-                and not self.blocks[x.block].params["bidirectional"]:
+        if x.kind == "rnn_y" and axes is not None and [q % 4 for q in axes] == [x.roles.index("D")] \
+                and x.roles[-1] == "H" and not self.blocks[x.block].params["bidirectional"]:
             self._mark_rnn(node, x.block, "sequence")
-            return self._set(node, _V(x.block, "seq", ("T", "N", "F")))
-        if x.kind == "rnn_h" and x.roles == ("D", "N", "H") and axes == [0] and len(x.entries) == 1:
+            roles = tuple("F" if q == "H" else q for q in x.roles if q != "D")
+            return self._set(node, _V(x.block, "seq", roles, chain=self._chained(node, x)))
+        if x.kind == "rnn_h" and axes is not None and [q % 3 for q in axes] == [x.roles.index("D")] \
+                and len(x.entries) == 1:
             return self._set(node, self._final(node, x.entries))
+        if x.kind == "seq" and x.chain and "L" in x.roles and axes is not None \
+                and [q % len(x.roles) for q in axes] == [x.roles.index("L")]:
+            return self._set(node, self._last_step(node, x))
         self.fail(node, "removes an axis in a way no block does.")
 
     def _op_Unsqueeze(self, node: NodeProto, a: dict[str, Any]) -> None:
@@ -145,7 +162,7 @@ class _ShapeOps(_ConverterBase):
                                  [x.block], {"weight": w})
             return self._set(node, _V(bid, "seq", x.roles + ("F",)))
         x = self.vals.get(data)
-        if x is not None and x.kind == "rnn_h" and x.roles == ("D", "N", "H") and a.get("axis", 0) == 0:
+        if x is not None and x.kind == "rnn_h" and a.get("axis", 0) % 3 == x.roles.index("D"):
             i = np.asarray(self.const(idx, node, "a fixed index"))
             if i.ndim != 0:
                 self.fail(node, "picks several final states at once; the studio picks the last layer's.")
@@ -154,7 +171,46 @@ class _ShapeOps(_ConverterBase):
             if not self.blocks[bid].params["bidirectional"]:
                 return self._set(node, self._final(node, (entry,)))
             return self._set(node, _V(bid, "rnn_dir", ("N", "H"), (entry,)))
-        self.fail(node, "picks values in a way no block does.")
+        if x is not None and x.kind == "seq" and x.chain and x.roles[a.get("axis", 0) % len(x.roles)] == "T":
+            i = np.asarray(self.const(idx, node, "a fixed index"))
+            if i.ndim == 0 and int(i) == -1:
+                return self._set(node, self._last_step(node, x))
+            self.fail(node, f"picks step {i.tolist()} of a recurrent layer's output; the studio's recurrent blocks "
+                            "give every step or the last one (x[:, -1]).")
+        self.fail(node, "picks values in a way no block does (the studio follows an Embedding's lookup, a recurrent "
+                        "layer's final state and the last step of its output, x[:, -1]).")
+
+    def _op_Slice(self, node: NodeProto, a: dict[str, Any]) -> None:
+        """x[:, -1:] on a recurrent layer's output: its last step, kept as an axis of length 1."""
+        import numpy as np
+
+        x = self.vals[node.input[0]]
+        if x.kind == "seq" and x.chain and len(node.input) >= 4 and node.input[3]:
+            starts, ends, axes = (np.asarray(self.const(node.input[k], node, "fixed bounds")).reshape(-1)
+                                  for k in (1, 2, 3))
+            steps = (np.asarray(self.const(node.input[4], node)).reshape(-1) if len(node.input) > 4 and node.input[4]
+                     else np.ones_like(starts))
+            if len(axes) == 1 and x.roles[int(axes[0]) % len(x.roles)] == "T" and int(starts[0]) == -1 \
+                    and int(ends[0]) >= 2 ** 31 - 1 and int(steps[0]) == 1:
+                roles = tuple("L" if q == "T" else q for q in x.roles)
+                return self._set(node, _V(x.block, "seq", roles, chain=self._chained(node, x)))
+        self.fail(node, "cuts out part of a value; the studio follows only the last step of a recurrent layer's "
+                        "output (x[:, -1:]).")
+
+    def _last_step(self, node: NodeProto, x: _V) -> _V:
+        """out[:, -1] of a one-way recurrent layer is its final state: the block's last-step output."""
+        bid = x.block
+        if self.blocks[bid].params["bidirectional"]:
+            self.fail(node, "picks the last step of a two-way recurrent layer's output. There the backward "
+                            "direction has seen only the last step, while the studio's two-way layer gives each "
+                            "direction's final state (h_n), so it cannot be imported exactly; use h_n instead.")
+        shared = [v for v in x.chain if self.uses.get(v, 0) > 1]
+        if shared:
+            self.fail(node, "picks the last step of a recurrent layer's output that is also used whole; a studio "
+                            "recurrent block gives every step or the last one, not both.")
+        self.rnn_use[bid] = "final"
+        self.blocks[bid].params["return_sequences"] = False
+        return _V(bid, "vector", ("N", "F"))
 
     def _op_Concat(self, node: NodeProto, a: dict[str, Any]) -> None:
         xs = [self.vals.get(i) for i in node.input]
@@ -185,6 +241,8 @@ class _ShapeOps(_ConverterBase):
             if len(xs) == 1:
                 return self._set(node, xs[0])
         first = self._alike(node, xs, "joins")
+        if len(xs) == 1:  # torch.cat([x]) (DenseNet's first layer of each block): x itself
+            return self._set(node, first)
         if axis % len(first.roles) != self._feature_axis(first):
             self.fail(node, "joins along an axis other than features/channels; the studio's Concat joins there.")
         bid = self.new_block("Concat", {}, [x.block for x in xs])
@@ -203,5 +261,6 @@ OPS: dict[str, Callable[..., None]] = {
     "Squeeze": _ShapeOps._op_Squeeze,
     "Unsqueeze": _ShapeOps._op_Unsqueeze,
     "Gather": _ShapeOps._op_Gather,
+    "Slice": _ShapeOps._op_Slice,
     "Concat": _ShapeOps._op_Concat,
 }

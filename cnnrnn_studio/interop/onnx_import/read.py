@@ -21,6 +21,10 @@ BLOCK_OPS = ("Conv", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPo
 PLUMBING_OPS = ("Neg", "Transpose", "Reshape", "Squeeze", "Unsqueeze", "Gather", "Shape", "Slice", "ConstantOfShape",
                 "Constant", "Cast", "Expand")
 SUPPORTED_OPS = frozenset(BLOCK_OPS + PLUMBING_OPS)
+# Operators followed symbolically on tensor sizes (Shape -> Slice/Gather -> Mul/Concat -> Reshape, as the
+# dynamo exporter writes a flatten) and on zero initial states (Expand/Mul of zeros); not on tensors.
+SIZE_OPS = frozenset(("Gather", "Slice", "Concat", "Unsqueeze", "Squeeze", "Reshape", "Cast", "Identity", "Mul",
+                      "Add", "Sub", "Div", "Expand", "ConstantOfShape"))
 _DEFAULT_ACTS = {"LSTM": ["Sigmoid", "Tanh", "Tanh"], "GRU": ["Sigmoid", "Tanh"], "RNN": ["Tanh"]}
 
 

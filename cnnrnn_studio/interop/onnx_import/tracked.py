@@ -14,6 +14,16 @@ if TYPE_CHECKING:
     from onnx import ModelProto, NodeProto
 
 
+def article(word: str) -> str:
+    """'a' or 'an' before an operator or block name: an AveragePool, an LSTM, a Gemm, an RNN."""
+    if word[:1].upper() in "AEIOU":
+        return "an"
+    # initialisms read letter by letter: an LSTM, an RNN, an MLP (but a GRU)
+    if len(word) > 1 and word[:2].isupper() and word[0] in "FHLMNRSX":
+        return "an"
+    return "a"
+
+
 @dataclass
 class _V:
     """A tracked ONNX value: the studio block that makes it and how its axes are stored."""
@@ -23,6 +33,7 @@ class _V:
     roles: tuple = ()         # physical axis roles: N T F C H W D(irections) 1(singleton)
     entries: tuple = ()       # rnn_h: ((block, direction), ...) in stacking order; rnn_dir: one entry
     neg: bool = False         # negated (the -x of a min pool written as -maxpool(-x))
+    chain: tuple = ()         # a recurrent layer's every-step output: the ONNX values from its Y to here
 
 
 @dataclass
@@ -63,7 +74,7 @@ class _ConverterBase:
         self.rnn_use: dict[str, str] = {}  # rnn block -> "sequence" | "final"
 
     def fail(self, node: NodeProto, why: str) -> NoReturn:
-        label = f"node '{node.name}' ({node.op_type})" if node.name else f"a {node.op_type} node"
+        label = f"node '{node.name}' ({node.op_type})" if node.name else f"{article(node.op_type)} {node.op_type} node"
         raise OnnxImportError(f"{label} {why}", where=str(self.path))
 
     def new_block(self, btype: str, params: dict, inputs: list[str], weights: dict | None = None) -> str:
