@@ -10,16 +10,26 @@ Caches live in the user's cache folder (``platformdirs``), or in the folder name
 environment variable ``CNNRNN_STUDIO_CACHE_DIR``; never in the person's data folder. Building one
 reports progress (``progress(done, total)``) and stops when ``cancel()`` says so (or
 ``cancel.is_set()``, for a ``threading.Event``), leaving nothing behind.
+
+Decoding a picture is mostly Python work in Pillow (a 32x32 PNG: about half a millisecond, little
+of it with the GIL released), so threads barely overlap. A big folder is decoded by a pool of
+processes instead, each writing its rows straight into the memory-mapped file. Processes start
+from a fork server (never a plain fork of a process that may run Qt and training threads), or are
+spawned where there is none; a frozen app (PyInstaller) and a one-core machine use threads.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import shutil
+import sys
+from collections import deque
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,12 +40,32 @@ from .errors import DataError
 
 CACHE_ENV = "CNNRNN_STUDIO_CACHE_DIR"
 CACHE_FORMAT = 1  # bump when the pixels a cache holds would change for the same images
-PROGRESS_EVERY = 64  # images between two progress reports (and cancel checks)
+PROGRESS_EVERY = 64  # images between two progress reports (and cancel checks): one decoding task
+PROCESSES_FROM = 2048  # images: a smaller folder is decoded on threads before processes would start
 
 
-def decode_threads() -> int:
-    """Threads that decode images while a cache is built: the cores, at most 4."""
+def decode_workers() -> int:
+    """Threads or processes that decode images while a cache is built: the cores, at most 4."""
     return max(1, min(4, os.cpu_count() or 1))
+
+
+def uses_processes(count: int) -> bool:
+    """Is a folder of ``count`` images decoded by a pool of processes (else threads)? Processes
+    pay off from PROCESSES_FROM images on, on more than one core, outside a frozen app (whose
+    child processes re-enter the app: threads there, as for DataLoader workers)."""
+    return count >= PROCESSES_FROM and decode_workers() > 1 and not getattr(sys, "frozen", False)
+
+
+def _process_context() -> Any:
+    import multiprocessing
+
+    # A fork server starts once, with only this module imported (no torch, no Qt, no threads),
+    # and forks the workers from itself: cheap to start and safe from a threaded app.
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload([__name__])
+        return context
+    return multiprocessing.get_context("spawn")
 
 Progress = Callable[[int, int], None]
 Cancel = Callable[[], bool] | Any  # a function, or an object with is_set() (threading.Event)
@@ -69,19 +99,22 @@ class FolderListing:
 
 
 def list_folder(root: Path) -> FolderListing:
-    """Every image under ``root``'s class folders (the order gives the samples their numbers)."""
-    from .image_folder import class_folders, image_files
+    """Every image under ``root``'s class folders (the order gives the samples their numbers):
+    the files ``image_folder.image_files`` names, read with one directory scan and one stat each."""
+    from .image_folder import IMAGE_SUFFIXES, class_folders
 
     files: list[str] = []
     labels: list[str] = []
     stats: list[tuple[int, int]] = []
     for folder in class_folders(root):
-        members = image_files(folder)
+        with os.scandir(folder) as entries:
+            members = sorted(((e.name, e.stat()) for e in entries
+                              if e.name.lower().endswith(IMAGE_SUFFIXES) and not e.name.startswith(".")
+                              and e.is_file()), key=lambda m: m[0])
         if not members:
             raise DataError(f"the class folder {folder} is empty: it holds no PNG, JPEG or BMP images", path=folder)
-        for path in members:
-            st = path.stat()
-            files.append(path.relative_to(root).as_posix())
+        for name, st in members:
+            files.append(f"{folder.name}/{name}")
             labels.append(folder.name)
             stats.append((int(st.st_size), int(st.st_mtime_ns)))
     return FolderListing(root=root, files=files, labels=labels, stats=stats)
@@ -115,6 +148,7 @@ class CachedImages:
     resized: int
     path: Path
     built: bool  # made just now (False: found ready from an earlier load)
+    decoded_on: str = ""  # what decoded it when built: "2 processes", "4 threads" ("" when found ready)
 
 
 def _cancelled(cancel: Cancel | None) -> bool:
@@ -158,9 +192,9 @@ def open_cache(
     base = folder / key
     pixels_path, meta_path = base.with_suffix(".npy"), base.with_suffix(".json")
     meta = _read_meta(meta_path) if pixels_path.is_file() else None
-    built = False
+    built, decoded_on = False, ""
     if meta is None or meta.get("files") != listing.files:
-        meta = _build(listing, size, color, folder, key, progress, cancel)
+        meta, decoded_on = _build(listing, size, color, folder, key, progress, cancel)
         built = True
     elif progress is not None:
         progress(len(listing), len(listing))
@@ -170,13 +204,91 @@ def open_cache(
         raise DataError(f"the image cache {pixels_path} cannot be read ({exc}); delete it and load again",
                         path=pixels_path) from exc
     return CachedImages(pixels=pixels, files=list(meta["files"]), labels=list(meta["labels"]),
-                        resized=int(meta["resized"]), path=pixels_path, built=built)
+                        resized=int(meta["resized"]), path=pixels_path, built=built, decoded_on=decoded_on)
+
+
+def decode_row(path: Path, size: tuple[int, int], color: str) -> tuple[np.ndarray, bool]:
+    """``image_folder.decode_image``, the same bytes, with less work for the usual picture (8-bit
+    grey or RGB): the file is read once, and it is not copied by an EXIF turn it does not have, nor
+    converted to the mode it is in. Any other picture (and any error) goes through decode_image."""
+    from PIL import Image, ImageOps
+
+    from .image_folder import decode_image
+
+    target = "L" if color == "grayscale" else "RGB"
+    try:
+        with Image.open(io.BytesIO(path.read_bytes())) as im:
+            if im.mode not in ("L", "RGB"):
+                return decode_image(path, size, color)
+            ImageOps.exif_transpose(im, in_place=True)
+            height, width = size
+            resized = im.size != (width, height)
+            if im.mode != target:
+                im = im.convert(target)
+            if resized:
+                im = im.resize((width, height), Image.Resampling.BILINEAR)
+            pixels = np.asarray(im)
+    except (OSError, ValueError, Image.DecompressionBombError):
+        return decode_image(path, size, color)  # says what is wrong with the file, in its words
+    return (pixels[None] if pixels.ndim == 2 else pixels.transpose(2, 0, 1)), resized
+
+
+def _decode_rows(pixels_path: str, root: str, files: list[str], start: int, size: tuple[int, int],
+                 color: str) -> int:
+    """Decode ``files`` into rows ``start``... of the cache being built; how many were resized.
+    Runs on a decoding thread or in a decoding process (it uses no torch: safe in either)."""
+    out = np.load(pixels_path, mmap_mode="r+", allow_pickle=False)
+    resized = 0
+    try:
+        for k, name in enumerate(files):
+            out[start + k], was_resized = decode_row(Path(root) / name, size, color)
+            resized += was_resized
+    finally:
+        del out  # unmapped before the file is renamed (Windows cannot rename a mapped file)
+    return resized
+
+
+def _decode_all(pool: Executor, tmp: Path, listing: FolderListing, size: tuple[int, int], color: str,
+                first: int, resized: int, window: int, progress: Progress | None,
+                cancel: Cancel | None) -> tuple[int, int]:
+    """Decode rows ``first``... in tasks of PROGRESS_EVERY images, ``window`` tasks in flight,
+    reporting progress and asking ``cancel`` between tasks in row order. Returns (rows done,
+    resized); a broken process pool raises BrokenProcessPool with the rows done so far in
+    ``args[1]`` (the caller decodes the rest on threads)."""
+    n = len(listing)
+    pending: deque = deque()
+    done, next_start = first, first
+    while done < n:
+        if _cancelled(cancel):
+            for task, _ in pending:
+                task.cancel()
+            raise LoadingCancelled(f"loading the image folder {listing.root} was cancelled after "
+                                   f"{done:,} of {n:,} images; nothing was kept", path=listing.root)
+        if progress is not None:
+            progress(done, n)
+        while next_start < n and len(pending) < window:
+            stop = min(next_start + PROGRESS_EVERY, n)
+            try:
+                task = pool.submit(_decode_rows, str(tmp), str(listing.root), listing.files[next_start:stop],
+                                   next_start, size, color)
+            except (BrokenProcessPool, OSError) as exc:  # a process could not start
+                raise BrokenProcessPool(str(exc), (done, resized)) from exc
+            pending.append((task, stop))
+            next_start = stop
+        task, stop = pending.popleft()
+        try:
+            resized += task.result()
+        except BrokenProcessPool as exc:
+            for other, _ in pending:
+                other.cancel()
+            raise BrokenProcessPool(str(exc), (done, resized)) from exc
+        done = stop
+    return done, resized
 
 
 def _build(listing: FolderListing, size: tuple[int, int], color: str, folder: Path, key: str,
-           progress: Progress | None, cancel: Cancel | None) -> dict:
-    from .image_folder import decode_image
-
+           progress: Progress | None, cancel: Cancel | None) -> tuple[dict, str]:
+    """Decode the folder into a new cache; its metadata, and what decoded it."""
     n = len(listing)
     shape = (n, channels_of(color), size[0], size[1])
     need = cache_bytes(n, size, color)
@@ -194,26 +306,31 @@ def _build(listing: FolderListing, size: tuple[int, int], color: str, folder: Pa
             f"folder {folder}, but only {format_bytes(free)} is free; free some space, or set {CACHE_ENV} to a "
             "folder on a bigger disk", path=folder)
     tmp = folder / f"{key}.{os.getpid()}.partial.npy"
-    resized = 0
+    workers = decode_workers()
     try:
         out = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.uint8, shape=shape)
-
-        def decode(i: int, out: np.ndarray = out) -> bool:
-            pixels, was_resized = decode_image(listing.root / listing.files[i], size, color)
-            out[i] = pixels
-            return was_resized
-
-        # Pillow decodes with the GIL released: a few threads decode side by side.
-        with ThreadPoolExecutor(max_workers=decode_threads()) as pool:
-            for start in range(0, n, PROGRESS_EVERY):
-                if _cancelled(cancel):
-                    raise LoadingCancelled(f"loading the image folder {listing.root} was cancelled after "
-                                           f"{start:,} of {n:,} images; nothing was kept", path=listing.root)
-                if progress is not None:
-                    progress(start, n)
-                resized += sum(pool.map(decode, range(start, min(start + PROGRESS_EVERY, n))))
-        out.flush()
-        del decode, out  # the file is closed before it is renamed (Windows cannot rename an open file)
+        del out  # the decoders open the file themselves, by row range
+        done, resized = 0, 0
+        decoded_on = f"{workers} threads"
+        processes = None
+        if uses_processes(n):
+            try:
+                processes = ProcessPoolExecutor(max_workers=workers, mp_context=_process_context())
+            except (OSError, ValueError, NotImplementedError):  # no process pools here (no semaphores, say)
+                processes = None
+        if processes is not None:
+            try:
+                with processes:
+                    done, resized = _decode_all(processes, tmp, listing, size, color, 0, 0, 2 * workers, progress,
+                                                cancel)
+                decoded_on = f"{workers} processes"
+            except BrokenProcessPool as exc:  # processes cannot run here: threads do the rest
+                if len(exc.args) > 1:
+                    done, resized = exc.args[1]
+        if done < n:
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                done, resized = _decode_all(pool, tmp, listing, size, color, done, resized, 2 * workers, progress,
+                                            cancel)
         os.replace(tmp, folder / f"{key}.npy")
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -226,7 +343,7 @@ def _build(listing: FolderListing, size: tuple[int, int], color: str, folder: Pa
     _forget_older(folder, key, meta)
     if progress is not None:
         progress(n, n)
-    return meta
+    return meta, decoded_on
 
 
 def _forget_older(folder: Path, key: str, meta: dict) -> None:

@@ -13,7 +13,7 @@ from PIL import Image
 
 import cnnrnn_studio.data.image_folder as image_folder
 import cnnrnn_studio.data.streaming as streaming
-from cnnrnn_studio.data import iter_batches, load_dataset
+from cnnrnn_studio.data import DataError, iter_batches, load_dataset
 from cnnrnn_studio.data.image_cache import (CACHE_ENV, LoadingCancelled, cache_dir, estimate_image_folder,
                                             open_cache)
 from cnnrnn_studio.data.streaming import MappedRows, prefetch_batches
@@ -196,3 +196,128 @@ def test_the_estimate_before_loading(tmp_path, cache, monkeypatch):
     monkeypatch.setattr(streaming, "STREAM_ABOVE", 0)
     streamed = estimate_image_folder(root, (8, 8), "rgb", batch_size=4)
     assert streamed.streamed and streamed.training_bytes < 10 * 4 * 3 * 8 * 8 * 4
+
+
+# --- decoding in processes ---------------------------------------------------------------------------
+def make_mixed_folder(root):
+    """One picture of each kind a folder holds: grey, colour, palette, transparent, 16-bit, a JPEG
+    turned by its EXIF tag, a BMP; some at the target size, some not; plus files that are not images."""
+    rng = np.random.default_rng(7)
+    (root / "a").mkdir(parents=True)
+    (root / "b").mkdir()
+    Image.fromarray(rng.integers(0, 256, (8, 8), dtype=np.uint8)).save(root / "a" / "grey.png")
+    Image.fromarray(rng.integers(0, 256, (8, 8, 3), dtype=np.uint8)).save(root / "a" / "colour.png")
+    Image.fromarray(rng.integers(0, 256, (11, 6, 3), dtype=np.uint8)).save(root / "a" / "bigger.PNG")
+    Image.fromarray(rng.integers(0, 256, (8, 8, 3), dtype=np.uint8)).convert("P").save(root / "a" / "palette.png")
+    Image.fromarray(rng.integers(0, 256, (8, 8, 4), dtype=np.uint8)).save(root / "b" / "alpha.png")
+    Image.fromarray(rng.integers(0, 65536, (8, 8), dtype=np.uint16)).save(root / "b" / "deep.png")
+    turned = Image.fromarray(rng.integers(0, 256, (8, 12, 3), dtype=np.uint8))
+    exif = turned.getexif()
+    exif[0x0112] = 6  # "turn 90 degrees to show"
+    turned.save(root / "b" / "phone.jpg", exif=exif.tobytes(), quality=95)
+    Image.fromarray(rng.integers(0, 256, (9, 8, 3), dtype=np.uint8)).save(root / "b" / "old.bmp")
+    (root / "b" / "notes.txt").write_text("not an image")
+    Image.fromarray(np.zeros((8, 8), np.uint8)).save(root / "b" / ".hidden.png")
+    return root
+
+
+@pytest.fixture(params=["threads", "processes"])
+def decoder(request, monkeypatch):
+    """Decode on threads (a small folder) or in processes (forced, however small the folder)."""
+    import cnnrnn_studio.data.image_cache as image_cache
+
+    monkeypatch.setattr(image_cache, "PROCESSES_FROM", 10**9 if request.param == "threads" else 0)
+    return request.param
+
+
+def test_the_listing_names_the_files_the_reader_names(tmp_path):
+    from cnnrnn_studio.data.image_cache import list_folder
+
+    root = make_mixed_folder(tmp_path / "pics")
+    listing = list_folder(root)
+    expected = [p.relative_to(root).as_posix() for c in image_folder.class_folders(root)
+                for p in image_folder.image_files(c)]
+    assert listing.files == expected and ".hidden.png" not in " ".join(expected) and len(expected) == 8
+    assert listing.labels == [f.split("/")[0] for f in expected]
+    assert listing.stats == [((root / f).stat().st_size, (root / f).stat().st_mtime_ns) for f in expected]
+
+
+@pytest.mark.parametrize("color", ["grayscale", "rgb"])
+def test_every_decoder_gives_the_bytes_of_decode_image(tmp_path, cache, monkeypatch, color):
+    import cnnrnn_studio.data.image_cache as image_cache
+
+    root = make_mixed_folder(tmp_path / "pics")
+    built = {}
+    for way, first in (("threads", 10**9), ("processes", 0)):
+        monkeypatch.setattr(image_cache, "PROCESSES_FROM", first)
+        monkeypatch.setenv(CACHE_ENV, str(cache / way))
+        built[way] = open_cache(root, (8, 8), color)
+        assert built[way].built and built[way].decoded_on.endswith(way)
+    threads, processes = built["threads"], built["processes"]
+    assert np.array_equal(np.asarray(threads.pixels), np.asarray(processes.pixels))
+    assert threads.files == processes.files and threads.resized == processes.resized == 3  # bigger, phone, old
+    for row, name in enumerate(processes.files):
+        pixels, _ = image_folder.decode_image(root / name, (8, 8), color)
+        assert np.array_equal(np.asarray(processes.pixels[row]), pixels), name
+
+
+def test_a_frozen_app_decodes_on_threads(tmp_path, cache, monkeypatch):
+    import sys
+
+    import cnnrnn_studio.data.image_cache as image_cache
+
+    monkeypatch.setattr(image_cache, "PROCESSES_FROM", 0)
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    assert not image_cache.uses_processes(10**6)
+    assert open_cache(make_folder(tmp_path / "pics"), (8, 8), "grayscale").decoded_on.endswith("threads")
+
+
+def test_when_processes_cannot_run_threads_decode_the_rest(tmp_path, cache, monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    import cnnrnn_studio.data.image_cache as image_cache
+
+    class BreaksAfterTwoTasks(ThreadPoolExecutor):
+        def __init__(self, max_workers=None, mp_context=None):
+            super().__init__(max_workers=max_workers)
+            self.tasks = 0
+
+        def submit(self, *args, **kwargs):
+            self.tasks += 1
+            if self.tasks > 2:
+                raise BrokenProcessPool("a process died")
+            return super().submit(*args, **kwargs)
+
+    root = make_folder(tmp_path / "pics")
+    reference = open_cache(root, (8, 8), "grayscale")
+    monkeypatch.setenv(CACHE_ENV, str(cache / "broken"))
+    monkeypatch.setattr(image_cache, "PROCESSES_FROM", 0)
+    monkeypatch.setattr(image_cache, "PROGRESS_EVERY", 4)
+    monkeypatch.setattr(image_cache, "ProcessPoolExecutor", BreaksAfterTwoTasks)
+    seen = []
+    rebuilt = open_cache(root, (8, 8), "grayscale", progress=lambda done, total: seen.append(done))
+    assert rebuilt.decoded_on.endswith("threads") and rebuilt.resized == reference.resized
+    assert np.array_equal(np.asarray(rebuilt.pixels), np.asarray(reference.pixels))
+    assert seen == sorted(seen) and seen[-1] == 15
+
+
+def test_cancel_and_broken_images_in_either_decoder(tmp_path, cache, monkeypatch, decoder):
+    import cnnrnn_studio.data.image_cache as image_cache
+
+    monkeypatch.setattr(image_cache, "PROGRESS_EVERY", 4)
+    root = make_folder(tmp_path / "pics")
+    asked = []
+
+    def cancel():
+        asked.append(1)
+        return len(asked) > 2
+
+    with pytest.raises(LoadingCancelled, match=r"pics was cancelled after 8 of 15 images; nothing was kept"):
+        open_cache(root, (8, 8), "grayscale", cancel=cancel)
+    assert cache_files(cache) == []
+    (root / "b" / "9.png").write_bytes(b"not a picture")
+    with pytest.raises(DataError, match=r"cannot read the image .*9\.png: it is not a valid PNG") as caught:
+        open_cache(root, (8, 8), "grayscale")
+    assert caught.value.path == str(root / "b" / "9.png")
+    assert cache_files(cache) == []
