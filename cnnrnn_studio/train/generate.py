@@ -131,6 +131,36 @@ def _pick(scores: torch.Tensor, temperature: float, gen: torch.Generator) -> int
 
 
 # --- series ------------------------------------------------------------------------------------
+def _next_value_model(ds: Any, dims: tuple) -> bool:
+    """A network that reads one series and predicts its next value, so predictions can be fed back."""
+    meta = ds.meta or {}
+    one_feature = ds.kind == "sequence" and len(dims) == 2 and dims[1] == 1 and ds.n_outputs == 1
+    if ds.per_step:
+        return one_feature
+    names = meta.get("feature_names")
+    return one_feature and meta.get("horizon") == 1 and names is not None and names == [meta.get("target_name")]
+
+
+def generation_kind(run: Run, dataset: Any = None) -> str | None:
+    """What ``generate`` would make for this run, without generating: "text", "values" or None.
+
+    Never raises and never loads data: a series run needs its ``dataset`` (or ``run.dataset``) to
+    tell, and is None until it is known.
+    """
+    if run.model is None:
+        return None
+    if text_vocab(run.summary or {}) is not None:
+        return "text"
+    ds = dataset if dataset is not None else getattr(run, "dataset", None)
+    if (run.summary or {}).get("task") != "regression" or ds is None:
+        return None
+    try:
+        dims = tuple(run.model.input_spec.dims)
+    except AttributeError:
+        return None
+    return "values" if _next_value_model(ds, dims) else None
+
+
 def _floats(values: Any) -> list[float] | None:
     return None if values is None else [float(v) for v in values]
 
@@ -144,14 +174,7 @@ def _forecast(run: Run, length: int, start: str | None, seed: int) -> dict[str, 
     meta = ds.meta or {}
     dims = tuple(model.input_spec.dims)
     folder = str(run.folder)
-    one_feature = ds.kind == "sequence" and len(dims) == 2 and dims[1] == 1 and ds.n_outputs == 1
-    if ds.per_step:
-        next_step = one_feature
-    else:
-        names = meta.get("feature_names")
-        next_step = (one_feature and meta.get("horizon") == 1 and names is not None
-                     and names == [meta.get("target_name")])
-    if not next_step:
+    if not _next_value_model(ds, dims):
         raise GenerateError(
             "this run is not a next-step model, so it cannot forecast in a closed loop: that needs a network "
             "that reads one series and predicts its next value (one input feature, the target itself, one step "
@@ -216,4 +239,5 @@ def format_values(values: Sequence[float]) -> str:
     return ", ".join(f"{v:.6g}" for v in values)
 
 
-__all__ = ["GenerateError", "MAX_LENGTH", "check_settings", "format_values", "generate", "text_vocab"]
+__all__ = ["GenerateError", "MAX_LENGTH", "check_settings", "format_values", "generate", "generation_kind",
+           "text_vocab"]

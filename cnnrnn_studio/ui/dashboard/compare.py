@@ -55,6 +55,7 @@ class RunFigures:
     test: dict
     device: str | None
     metrics: list[dict]
+    counted: str = "samples"   # what an accuracy counts: "samples", "time steps" or "whole strings" (CTC)
 
 
 def _best(rows: list[dict], key: str, higher: bool) -> tuple[float, int] | None:
@@ -88,7 +89,15 @@ def figures_of(run) -> RunFigures:
         samples_per_s=timings.get("samples_per_s"),
         best_val_accuracy=_best(rows, "val_accuracy", True), best_val_loss=_best(rows, "val_loss", False),
         best_val_mae=_best(rows, "val_mae", False), test=dict(s.get("test") or {}), device=s.get("device_name")
-        or s.get("device"), metrics=rows)
+        or s.get("device"), metrics=rows, counted=counted_by(s))
+
+
+def counted_by(summary: dict) -> str:
+    """What a run's accuracy is a share of: sequences read exactly (CTC), steps (a class at every
+    step: padding never counts) or samples."""
+    if summary.get("task") == "ctc":
+        return "whole strings"
+    return "time steps" if (summary.get("dataset_info") or {}).get("per_step") else "samples"
 
 
 def _with_epoch(v: tuple[float, int] | None, scale: float = 1.0, unit: str = "") -> str:
@@ -116,6 +125,8 @@ def compare_rows(figs: list[RunFigures]) -> list[tuple[str, list[str], int | Non
         ("training speed", [num(f.samples_per_s, lambda x: f"{x:,.0f} samples/s") for f in figs],
          best([f.samples_per_s for f in figs], True)),
     ]
+    if any(f.best_val_accuracy for f in figs) and any(f.counted != "samples" for f in figs):
+        rows.append(("accuracy counts", [f.counted if f.task != "regression" else "–" for f in figs], None))
     if any(f.best_val_accuracy for f in figs):
         rows.append(("best validation accuracy", [_with_epoch(f.best_val_accuracy, 100, "%") for f in figs],
                      best([f.best_val_accuracy[0] if f.best_val_accuracy else None for f in figs], True)))
@@ -127,6 +138,9 @@ def compare_rows(figs: list[RunFigures]) -> list[tuple[str, list[str], int | Non
     if any(f.test.get("accuracy") is not None for f in figs):
         acc = [f.test.get("accuracy") for f in figs]
         rows.append(("test accuracy", [num(a, lambda x: f"{100 * x:.1f}%") for a in acc], best(acc, True)))
+    if any(f.test.get("cer") is not None for f in figs):
+        cer = [f.test.get("cer") for f in figs]
+        rows.append(("test character error rate", [num(c, lambda x: f"{x:.3f}") for c in cer], best(cer, False)))
     if any(f.test.get("mae") is not None for f in figs):
         mae = [f.test.get("mae") for f in figs]
         rows.append(("test MAE", [num(m, fmt_value) for m in mae], best(mae, False)))

@@ -33,6 +33,7 @@ class ConfusionView(QWidget):
         self.dataset = None
         self.class_names: list[str] = []
         self.selected: tuple[int, int] | None = None
+        self.unit = "test samples"
 
         self.summary = QLabel("")
         self.summary.setStyleSheet("font-weight: bold;")
@@ -98,13 +99,17 @@ class ConfusionView(QWidget):
                  or [str(i) for i in range(len(cm))])
         self.class_names = [str(n) for n in names]
         self.selected = None
+        per_step = bool(self.evaluation.get("per_step"))
+        self.unit = "test time steps" if per_step else "test samples"   # what the matrix counts
+        self.per_class.setHorizontalHeaderItem(4, QTableWidgetItem(self.unit))
         self._fill_matrix(cm)
         self._fill_per_class(self.evaluation.get("per_class") or [])
         acc = self.evaluation.get("accuracy")
         n = self.evaluation.get("n", sum(sum(r) for r in cm))
         parts = []
         if acc is not None:
-            parts.append(f"Test accuracy {100 * acc:.1f}% on {n:,} test samples")
+            parts.append(f"Test accuracy {100 * acc:.1f}% on {n:,} {self.unit}"
+                         + (" (padding and unlabelled steps not counted)" if per_step else ""))
         if self.evaluation.get("macro_f1") is not None:
             parts.append(f"average F1 {self.evaluation['macro_f1']:.3f}")
         self.summary.setText(", ".join(parts) + ("." if parts else ""))
@@ -133,7 +138,7 @@ class ConfusionView(QWidget):
                 bg = _mix(WHITE, GOOD if r == c else BAD, f if r == c else min(1.0, 2.5 * f))
                 item.setBackground(QBrush(bg))
                 item.setForeground(QBrush(QColor("white" if bg.lightness() < 140 else "#222")))
-                item.setToolTip(f"{count} test samples of class '{self._name(r)}' were classified as "
+                item.setToolTip(f"{count} {self.unit} of class '{self._name(r)}' were classified as "
                                 f"'{self._name(c)}' ({100 * count / total:.0f}% of that class).")
                 self.matrix.setItem(r, c, item)
 
@@ -176,7 +181,8 @@ class ConfusionView(QWidget):
             self.matrix.setCurrentCell(true_class, predicted)
         idx = self.samples_for_cell(true_class, predicted)
         what = ("correctly classified" if true_class == predicted else f"classified as '{self._name(predicted)}'")
-        self.cell_title.setText(f"{len(idx):,} test samples of class '{self._name(true_class)}' {what}"
+        steps = " with steps" if self.evaluation.get("per_step") else ""
+        self.cell_title.setText(f"{len(idx):,} test samples{steps} of class '{self._name(true_class)}' {what}"
                                 + (f" (the first {MAX_SAMPLES} shown)" if len(idx) > MAX_SAMPLES else "") + ".")
         self.gallery.clear()
         if not idx:

@@ -521,7 +521,7 @@ class TrainingDashboard(QWidget):
     def _try_run(self, run, dataset, default_task: str = "classification") -> None:
         summary = run.summary or {}
         self.try_it.set_model(run.model, dataset, summary.get("task", default_task), summary.get("class_names"),
-                              source=f"run {Path(run.folder).name}")
+                              source=f"run {Path(run.folder).name}", run=run)
 
     def compare_runs(self, run_dirs: list[str]) -> None:
         self.compare.set_runs(list(run_dirs))

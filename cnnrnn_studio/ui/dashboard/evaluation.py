@@ -1,16 +1,21 @@
 """The Results tab: what a finished run scored on its test data, as a confusion matrix
-(classification), predicted-vs-true and forecast plots (regression), or the sequences read
-against the true ones with the character error rate (CTC)."""
+(classification, per sample or per step), predicted-vs-true, forecast and along-the-steps plots
+(regression), or the sequences read against the true ones with the character error rate (CTC);
+and for a run that writes text, a few passages it wrote."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import QLabel, QPlainTextEdit, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (QAbstractItemView, QGroupBox, QHeaderView, QLabel, QPlainTextEdit, QStackedWidget,
+                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from .confusion import ConfusionView
 from .engine import Engine
 from .regression import RegressionView
+from ..shell.tasks import BackgroundTask
 
 
 def run_headline(run) -> str:
@@ -31,20 +36,126 @@ def run_headline(run) -> str:
 
 
 CTC_ROWS = 200  # read vs true strings listed in the Results tab
+WRONG_BACKGROUND = "#fde7ea"
 
 
-def ctc_text(ev: dict) -> str:
-    """A CTC run's test scores and its first read vs true strings, as plain text."""
+def ctc_score_text(ev: dict) -> str:
+    """A CTC run's test scores in one sentence."""
     acc, cer = ev.get("accuracy"), ev.get("cer")
-    lines = [f"{ev.get('n', 0):,} test sequences: read exactly {'-' if acc is None else f'{100 * acc:.1f}%'}, "
-             f"character error rate {'-' if cer is None else f'{cer:.3f}'}.", "",
-             f"{'read':<24} {'true':<24} edits"]
+    return (f"{ev.get('n', 0):,} test sequences: read exactly {'-' if acc is None else f'{100 * acc:.1f}%'}, "
+            f"character error rate {'-' if cer is None else f'{cer:.3f}'} "
+            "(wrong, missing or extra symbols per symbol of the true strings).")
+
+
+def ctc_rows(ev: dict, limit: int = CTC_ROWS) -> list[tuple[str, str, int]]:
+    """(read, true, edit distance) of the first ``limit`` test sequences."""
     read, true, dist = ev.get("read") or [], ev.get("true") or [], ev.get("edit_distances") or []
-    for r, t, d in list(zip(read, true, dist))[:CTC_ROWS]:
-        lines.append(f"{r:<24} {t:<24} {d}{'' if d else '  ok'}")
-    if len(read) > CTC_ROWS:
-        lines.append(f"... and {len(read) - CTC_ROWS:,} more (evaluation.json has them all)")
-    return "\n".join(lines)
+    return [(str(r), str(t), int(d)) for r, t, d in list(zip(read, true, dist))[:limit]]
+
+
+class CtcView(QWidget):
+    """A CTC run's results: exact-string accuracy and CER, and a table of read vs true strings
+    (no confusion matrix: the symbols read are not aligned with the steps)."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.summary = QLabel("")
+        self.summary.setStyleSheet("font-weight: bold;")
+        self.summary.setWordWrap(True)
+        self.table = QTableWidget(0, 4)
+        self.table.setHorizontalHeaderLabels(["read", "true", "edits", "result"])
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.more = QLabel("")
+        self.more.setStyleSheet("color: #555;")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.more)
+
+    def set_evaluation(self, ev: dict) -> None:
+        self.summary.setText(ctc_score_text(ev))
+        rows = ctc_rows(ev)
+        self.table.setRowCount(len(rows))
+        self.table.setVerticalHeaderLabels([f"#{i}" for i in range(len(rows))])
+        for r, (read, true, dist) in enumerate(rows):
+            result = "right" if dist == 0 else f"wrong ({dist} edit{'s' if dist != 1 else ''})"
+            for c, text in enumerate((read or "(nothing)", true, str(dist), result)):
+                item = QTableWidgetItem(text)
+                if dist:  # marked by words and colour, not colour alone
+                    item.setBackground(QColor(WRONG_BACKGROUND))
+                self.table.setItem(r, c, item)
+        total = len(ev.get("read") or [])
+        self.more.setText(f"... and {total - CTC_ROWS:,} more (evaluation.json has them all)"
+                          if total > CTC_ROWS else "")
+
+    def row_texts(self, row: int) -> list[str]:
+        """What one row of the table says (read, true, edits, result)."""
+        return [self.table.item(row, c).text() for c in range(self.table.columnCount())]
+
+
+GENERATED_SAMPLES = 3
+GENERATED_LENGTH = 200
+GENERATED_TEMPERATURE = 0.8
+
+
+class GeneratedSamples(QGroupBox):
+    """For a run that writes text: a few passages it writes, made off the GUI thread with
+    train.generate (the same code as `cnnrnn-studio generate`)."""
+
+    generated = Signal(list)   # the passages, once written
+
+    def __init__(self, parent=None):
+        super().__init__("Generated samples", parent)
+        self.note = QLabel("")
+        self.note.setWordWrap(True)
+        self.note.setStyleSheet("color: #555;")
+        self.text = QPlainTextEdit()
+        self.text.setReadOnly(True)
+        self.text.setMaximumHeight(160)
+        self.samples: list[str] = []
+        self._run = None
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.note)
+        layout.addWidget(self.text)
+        self.hide()
+
+    def set_run(self, run) -> None:
+        from ...train.generate import generation_kind
+
+        self._run, self.samples = run, []
+        self.text.setPlainText("")
+        if run is None or generation_kind(run) != "text":
+            self.hide()
+            return
+        self.show()
+        self.note.setText(f"Writing {GENERATED_SAMPLES} passages of {GENERATED_LENGTH} characters "
+                          f"(temperature {GENERATED_TEMPERATURE}, each from a random first character)…")
+
+        def write() -> list[str]:
+            from ...train.generate import generate
+
+            return [generate(run, length=GENERATED_LENGTH, temperature=GENERATED_TEMPERATURE, seed=seed)
+                    for seed in range(GENERATED_SAMPLES)]
+
+        task = BackgroundTask(write)
+        task.done.connect(lambda results, r=run: self._written(r, results))
+        task.failed.connect(lambda message, r=run: self._failed(r, message))
+        task.start()
+
+    def _written(self, run, results: list[dict]) -> None:
+        if run is not self._run:   # another run was opened meanwhile
+            return
+        self.samples = [r["start"] + r["generated"] for r in results]
+        self.note.setText(f"{len(self.samples)} passages the network wrote (temperature {GENERATED_TEMPERATURE}; "
+                          "Try it > Generate writes more, with your own start and temperature):")
+        self.text.setPlainText("\n\n".join(f"{i + 1}. {t}" for i, t in enumerate(self.samples)))
+        self.generated.emit(list(self.samples))
+
+    def _failed(self, run, message: str) -> None:
+        if run is self._run:
+            self.note.setText(f"The network could not write samples: {message}")
 
 
 NO_RESULTS = "Results appear here when a run finishes (or when you open one in Runs)."
@@ -60,14 +171,15 @@ class EvaluationPanel(QWidget):
         self.confusion = ConfusionView()
         self.regression = RegressionView()
         self.empty = QLabel("")
-        self.ctc = QPlainTextEdit()   # CTC: no confusion matrix (symbols are not aligned); scores and strings
-        self.ctc.setReadOnly(True)
+        self.ctc = CtcView()
+        self.generated = GeneratedSamples()
         self.stack = QStackedWidget()
         for w in (self.empty, self.confusion, self.regression, self.ctc):
             self.stack.addWidget(w)
         layout = QVBoxLayout(self)
         layout.addWidget(self.headline)
         layout.addWidget(self.stack, 1)
+        layout.addWidget(self.generated)
 
     def clear(self) -> None:
         """Another project: the last run's scores and confusion matrix are not this one's."""
@@ -75,6 +187,7 @@ class EvaluationPanel(QWidget):
         self.headline.setText(NO_RESULTS)
         self.empty.setText("")
         self.stack.setCurrentWidget(self.empty)
+        self.generated.set_run(None)
 
     def show_run(self, run) -> None:
         self.run = run
@@ -82,12 +195,13 @@ class EvaluationPanel(QWidget):
         ev = run.evaluation or {}
         task = (run.summary or {}).get("task") or ev.get("task")
         dataset = getattr(run, "dataset", None)
+        self.generated.set_run(run)
         if not ev:
             self.empty.setText("This run has no test results (it stopped before training ended, or it has no test data).")
             self.stack.setCurrentWidget(self.empty)
             return
         if task == "ctc":
-            self.ctc.setPlainText(ctc_text(ev))
+            self.ctc.set_evaluation(ev)
             self.stack.setCurrentWidget(self.ctc)
         elif task == "regression":
             self.regression.set_evaluation(ev, dataset)

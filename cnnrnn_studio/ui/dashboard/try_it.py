@@ -1,6 +1,11 @@
 """Try the trained network: drop a picture (or open one, or pick a test sample) and see how sure it
 is of each class. A picture is converted to what the network was trained on (size, colour,
 brightness range); the panel says what it did.
+
+A network that predicts the next step can also generate ("Generate"): a next-character model
+writes text from a start text at a temperature; a next-value model forecasts N steps ahead, each
+prediction fed back as the next input, drawn after the real history. The work is train.generate's
+(the same as `cnnrnn-studio generate`), run off the GUI thread.
 """
 
 from __future__ import annotations
@@ -13,10 +18,13 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QPixmap
-from PySide6.QtWidgets import (QFileDialog, QFrame, QGridLayout, QHBoxLayout, QLabel, QProgressBar, QPushButton,
-                               QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QDoubleSpinBox, QFileDialog, QFormLayout, QFrame, QGridLayout, QGroupBox, QHBoxLayout,
+                               QLabel, QLineEdit, QPlainTextEdit, QProgressBar, QPushButton, QSpinBox, QVBoxLayout,
+                               QWidget)
 
+from .charts import GREY, ORANGE, Chart
 from .samples import sample_pixmap, to_numpy
+from ..shell.tasks import BackgroundTask
 from ...kinds import kind_title
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp"}
@@ -127,6 +135,150 @@ class _DropArea(QLabel):
             self.dropped.emit(path)
 
 
+GENERATE_LENGTH_MAX = 10_000   # a passage or forecast a person reads; the CLI goes further
+
+
+class GenerateBox(QGroupBox):
+    """"Generate" for a next-step run: text (length, start text, temperature -> the text written)
+    or values (steps ahead, optional start values -> the forecast drawn after the history)."""
+
+    generated = Signal(dict)     # train.generate's result, once shown
+    failed = Signal(str)         # why nothing was generated, in plain words
+
+    def __init__(self, parent=None):
+        super().__init__("Generate", parent)
+        self.run = None
+        self.dataset = None
+        self.kind: str | None = None   # "text", "values" or None (this run cannot generate)
+        self.result: dict | None = None
+        self._task: BackgroundTask | None = None
+        self.help = QLabel("")
+        self.help.setWordWrap(True)
+        self.help.setStyleSheet("color: #555;")
+        self.length = QSpinBox()
+        self.length.setRange(1, GENERATE_LENGTH_MAX)
+        self.length.setValue(200)
+        self.start = QLineEdit()
+        self.temperature = QDoubleSpinBox()
+        self.temperature.setRange(0.0, 5.0)
+        self.temperature.setSingleStep(0.1)
+        self.temperature.setDecimals(2)
+        self.temperature.setValue(0.8)
+        self.temperature.setToolTip("0 always writes the most likely character; higher values take more chances.")
+        self.button = QPushButton("Generate")
+        self.button.clicked.connect(self.start_generating)
+        self.form = QFormLayout()
+        self.form.addRow("Length", self.length)
+        self.form.addRow("Start", self.start)
+        self.form.addRow("Temperature", self.temperature)
+        self.message = QLabel("")
+        self.message.setWordWrap(True)
+        self.text = QPlainTextEdit()
+        self.text.setReadOnly(True)
+        self.chart = Chart("Forecast after the real history", "time step", "value")
+        self.chart.add_curve("history", "real history", GREY, width=1.5)
+        self.chart.add_curve("forecast", "forecast (each prediction fed back)", ORANGE, width=2, symbol="o")
+        top = QHBoxLayout()
+        top.addLayout(self.form, 1)
+        top.addWidget(self.button, 0, Qt.AlignmentFlag.AlignBottom)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.help)
+        layout.addLayout(top)
+        layout.addWidget(self.message)
+        layout.addWidget(self.text, 1)
+        layout.addWidget(self.chart, 1)
+        self.set_run(None, None)
+
+    def set_run(self, run, dataset) -> None:
+        """The run to generate with (None: nothing), and its data once loaded (series need it)."""
+        from ...train.generate import generation_kind
+
+        self.run, self.dataset = run, dataset
+        self.kind = generation_kind(run, dataset) if run is not None else None
+        self.setVisible(self.kind is not None)
+        self.result = None
+        self.message.setText("")
+        self.text.setPlainText("")
+        self.chart.reset_data()
+        text = self.kind == "text"
+        self.form.setRowVisible(self.temperature, text)
+        self.text.setVisible(text)
+        self.chart.setVisible(self.kind == "values")
+        self.button.setEnabled(self.kind is not None and not self.is_busy())
+        if text:
+            self.form.labelForField(self.length).setText("Length (characters)")
+            self.start.setPlaceholderText("a start text (empty: a random first character)")
+            self.help.setText("This network predicts the next character: it writes text, feeding each character "
+                              "it picks back in as the next input.")
+        elif self.kind == "values":
+            self.form.labelForField(self.length).setText("Steps ahead")
+            self.start.setPlaceholderText("start values, e.g. 112, 118, 132 (empty: the end of the data)")
+            self.help.setText("This network predicts the next value of a series: it forecasts the steps ahead, "
+                              "feeding each prediction back in as the next input.")
+
+    def is_busy(self) -> bool:
+        return self._task is not None and self._task.is_running()
+
+    def start_generating(self) -> bool:
+        """Generate with the fields' settings off the GUI thread; False if nothing was started."""
+        if self.kind is None or self.run is None or self.is_busy():
+            return False
+        run, kind = self.run, self.kind
+        length, start = self.length.value(), self.start.text()
+        temperature = self.temperature.value() if kind == "text" else 1.0
+        if kind == "values" and self.dataset is not None and getattr(run, "dataset", None) is None:
+            run.dataset = self.dataset   # the data the dashboard already loaded, not a second copy
+
+        def work() -> dict:
+            from ...train.generate import generate
+
+            return generate(run, length=length, start=start or None, temperature=temperature)
+
+        self.button.setEnabled(False)
+        self.message.setStyleSheet("color: #555;")
+        self.message.setText("Generating…")
+        self._task = BackgroundTask(work)
+        self._task.done.connect(lambda result, r=run: self._show(r, result))
+        self._task.failed.connect(lambda message, r=run: self._failed(r, message))
+        self._task.ended.connect(lambda: self.button.setEnabled(self.kind is not None))
+        self._task.start()
+        return True
+
+    def _show(self, run, result: dict) -> None:
+        if run is not self.run:   # another run was opened meanwhile
+            return
+        self.result = result
+        if result.get("kind") == "text":
+            self.message.setText(f"Written after '{result['start']}' at temperature {result['temperature']:g}:")
+            self.text.setPlainText(result["start"] + result["generated"])
+        else:
+            history = self._history(result)
+            values = np.asarray(result["generated"], dtype=np.float64)
+            n = len(history)
+            self.chart.set_curve("history", np.arange(n, dtype=np.float64), history)
+            self.chart.set_curve("forecast", np.arange(n, n + len(values), dtype=np.float64), values)
+            self.chart.fit()
+            name = result.get("target_name") or "the series"
+            self.message.setText(f"{len(values)} step{'s' if len(values) != 1 else ''} of {name} forecast after "
+                                 f"{n} real value{'s' if n != 1 else ''}.")
+        self.generated.emit(result)
+
+    def _history(self, result: dict) -> np.ndarray:
+        """The real values before the forecast: the whole series when it starts from the data's end."""
+        meta = getattr(self.dataset, "meta", None) or {}
+        series = meta.get("series")
+        if not self.start.text().strip() and series:
+            return np.asarray(series, dtype=np.float64)
+        return np.asarray(result.get("start") or [], dtype=np.float64)
+
+    def _failed(self, run, message: str) -> None:
+        if run is not self.run:
+            return
+        self.message.setStyleSheet("color: #b00020;")
+        self.message.setText(f"Nothing generated: {message}")
+        self.failed.emit(message)
+
+
 class TryItPanel(QWidget):
     predicted = Signal(list)   # the probabilities (or values) just shown
 
@@ -178,17 +330,23 @@ class TryItPanel(QWidget):
         body = QHBoxLayout()
         body.addLayout(controls, 1)
         body.addLayout(right, 2)
+        self.generate = GenerateBox()
         layout = QVBoxLayout(self)
         layout.addWidget(self.status)
         layout.addLayout(body, 1)
+        layout.addWidget(self.generate, 1)
         self._set_enabled(False)
 
     def _set_enabled(self, on: bool) -> None:
-        for w in self.findChildren(QPushButton) + [self.sample_index, self.drop]:
+        for w in [b for b in self.findChildren(QPushButton) if b is not self.generate.button] \
+                + [self.sample_index, self.drop]:
             w.setEnabled(on)
 
-    def set_model(self, model, dataset, task: str, class_names: list[str] | None, source: str = "") -> None:
-        """The network to try (on its device) and the data it was trained on."""
+    def set_model(self, model, dataset, task: str, class_names: list[str] | None, source: str = "",
+                  run=None) -> None:
+        """The network to try (on its device) and the data it was trained on; ``run`` (the run the
+        network comes from) lets a next-step network generate."""
+        self.generate.set_run(run if run is not None and run.model is model else None, dataset)
         self.model, self.dataset, self.task = model, dataset, task or "classification"
         self.class_names = list(class_names or (dataset.class_names if dataset is not None else None) or [])
         ready = model is not None and dataset is not None

@@ -1,6 +1,7 @@
 """A CTC run (label sequences read from per-step scores) shows in Results and Try it without
 breaking: no confusion matrix (symbols are not aligned with steps) but the share read exactly,
-the character error rate and the read vs true strings; Try it shows the string read."""
+the character error rate and a table of read vs true strings with the wrong ones marked; Try it
+shows the string read."""
 
 from __future__ import annotations
 
@@ -34,10 +35,18 @@ def test_results_and_try_it_on_a_ctc_reader(qtbot, tmp_path):
     qtbot.addWidget(panel)
     panel.show_run(run)
     panel.set_dataset(run, ds)
-    assert panel.stack.currentWidget() is panel.ctc
-    text = panel.ctc.toPlainText()
-    assert "character error rate" in text and "read exactly" in text
-    assert run.evaluation["true"][0] in text
+    ev = run.evaluation
+    view = panel.ctc
+    assert panel.stack.currentWidget() is view
+    assert view.summary.text().startswith(f"{ev['n']:,} test sequences: read exactly {100 * ev['accuracy']:.1f}%, "
+                                          f"character error rate {ev['cer']:.3f}")
+    assert view.table.rowCount() == len(ev["true"]) == ev["n"]
+    for row, (read, true, edits) in enumerate(zip(ev["read"], ev["true"], ev["edit_distances"])):
+        texts = view.row_texts(row)
+        assert texts[:3] == [read or "(nothing)", true, str(edits)]
+        assert texts[3] == ("right" if read == true else f"wrong ({edits} edit{'s' if edits != 1 else ''})")
+    assert any(r != t for r, t in zip(ev["read"], ev["true"]))   # one epoch: some strings are misread
+    assert panel.generated.isHidden()   # a reader does not write
     tryit = TryItPanel()
     qtbot.addWidget(tryit)
     tryit.set_model(run.model, ds, "ctc", ds.class_names)

@@ -40,6 +40,12 @@ def test_results_and_try_it_on_a_per_step_classifier(qtbot, tmp_path):
     view = panel.confusion
     assert panel.stack.currentWidget() is view
     cm = run.evaluation["confusion_matrix"]
+    n = run.evaluation["n"]
+    # every real step counts once; the padding up to 9 steps never does
+    assert n == sum(map(sum, cm)) == sum(len(x) for x in ds.test.x) < 9 * len(ds.test)
+    assert view.summary.text().startswith(f"Test accuracy {100 * run.evaluation['accuracy']:.1f}% on {n:,} "
+                                          "test time steps (padding and unlabelled steps not counted)")
+    assert view.per_class.horizontalHeaderItem(4).text() == "test time steps"
     assert int(view.matrix.item(0, 0).text()) == cm[0][0]
     samples = view.samples_for_cell(1, 1)
     assert samples and all(0 <= i < len(ds.test) for i in samples)
@@ -57,7 +63,20 @@ def test_results_and_try_it_on_per_step_regression(qtbot, tmp_path):
     qtbot.addWidget(panel)
     panel.show_run(run)
     assert panel.stack.currentWidget() is panel.regression
-    assert f"{run.evaluation['n']:,} test time steps" in panel.regression.summary.text()
+    view = panel.regression
+    assert f"{run.evaluation['n']:,} test time steps" in view.summary.text()
+    # along the steps of a chosen test sample: the true values where they count, the prediction there
+    assert not view.steps_box.isHidden() and view.forecast.isHidden()
+    padded = next(i for i, t in enumerate(run.evaluation["targets"]) if any(s[0] is None for s in t))
+    view.step_sample.setValue(padded)
+    true = np.array([np.nan if v is None else v for v in (s[0] for s in run.evaluation["targets"][padded])])
+    pred = np.array([s[0] for s in run.evaluation["predictions"][padded]])
+    curves = {name: y for name, _, y in view.steps.series()}
+    assert np.array_equal(np.isnan(curves["true"]), np.isnan(true)) and np.isnan(true).any()   # padding left out
+    assert np.allclose(curves["true"][~np.isnan(true)], true[~np.isnan(true)])
+    assert np.allclose(curves["predicted"][~np.isnan(true)], pred[~np.isnan(true)])
+    assert np.isnan(curves["predicted"][np.isnan(true)]).all()
+    assert f"test sample #{padded}" in view.steps.getPlotItem().titleLabel.text
     tryit = TryItPanel()
     qtbot.addWidget(tryit)
     tryit.set_model(run.model, ds, "regression", None)
