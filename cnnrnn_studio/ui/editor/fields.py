@@ -225,4 +225,5 @@ def field_label(param: Param) -> QLabel:
     label = QLabel("" if param.type == "bool" else param.title)
     label.setToolTip(param.help)
     label.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
+    label.setWordWrap(True)  # a long title takes two lines in a narrow inspector, never clips the field
     return label
