@@ -147,13 +147,15 @@ def test_build_the_crnn_ctc_reader_by_mouse_train_it_and_read_strings(window, qt
     history = dashboard.history
     assert history.state == "finished", dashboard.banner.text()
     assert len(history.epoch_x) == 1
+    test = history.summary["test"]
+    assert dashboard.banner.text() == (f"Training finished: test strings read exactly {100 * test['accuracy']:.1f}%, "
+                                       f"character error rate {test['cer']:.3f}.")
 
     # Results: the share read exactly, the character error rate and read vs true strings
     _click_tab(dashboard.tabs, dashboard.results)
     results = dashboard.results
     view = results.ctc
     assert results.stack.currentWidget() is view and view.isVisible()
-    test = history.summary["test"]
     assert "read exactly" in view.summary.text() and "character error rate" in view.summary.text()
     assert f"{test['cer']:.3f}" in view.summary.text()
     ev = dashboard.last_run.evaluation
