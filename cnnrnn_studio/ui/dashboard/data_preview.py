@@ -335,7 +335,8 @@ class DataPreview(QWidget):
             cap.setStyleSheet("color: #444; font-size: 8pt;")
             cl.addWidget(pic)
             cl.addWidget(cap)
-            self.gallery_layout.addWidget(col, k // 4, k % 4)
+            per_row = 3 if ctc else 4  # wide rows of symbols: three fit the tab side by side
+            self.gallery_layout.addWidget(col, k // per_row, k % per_row)
         series = ds.meta.get("series")
         rows = ds.meta.get("target_rows")
         if series:

@@ -1,6 +1,7 @@
 """The Data tab shows a CTC dataset's rows with the strings they read. Seen under a real window on
 the digit strings: each caption said "target 8, 1, -1" (the first three label numbers, padding
-included; a 6-digit string was cut at 3) under a picture 9 pixels high."""
+included; a 6-digit string was cut at 3) under a picture 9 pixels high; drawn larger, four in a row
+ran past the tab's right edge."""
 
 from __future__ import annotations
 
@@ -27,3 +28,5 @@ def test_digit_string_rows_are_captioned_with_the_string_they_read(qtbot):
     assert not any("-1" in c or "target" in c for c in captions)
     width = ds.train.x.shape[-1]
     assert all(p.pixmap().width() >= 3 * width for p in pictures[:len(captions)])   # digits big enough to read
+    # and the rows still fit beside the counts in a 1440-pixel window (the gallery had 700 px there)
+    assert view.gallery.sizeHint().width() <= 700, view.gallery.sizeHint().width()
