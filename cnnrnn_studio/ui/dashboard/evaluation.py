@@ -100,11 +100,15 @@ GENERATED_LENGTH = 200
 GENERATED_TEMPERATURE = 0.8
 
 
-class GeneratedSamples(QGroupBox):
-    """For a run that writes text: a few passages it writes, made off the GUI thread with
-    train.generate (the same code as `cnnrnn-studio generate`)."""
+GENERATED_FORECAST = 12   # steps a next-value run forecasts after the end of its data
 
-    generated = Signal(list)   # the passages, once written
+
+class GeneratedSamples(QGroupBox):
+    """For a run that generates: a few passages a text model writes, or a next-value model's
+    closed-loop forecast after the end of its data; made off the GUI thread with train.generate
+    (the same code as `cnnrnn-studio generate`)."""
+
+    generated = Signal(list)   # the passages (or the forecast's values as one text), once made
 
     def __init__(self, parent=None):
         super().__init__("Generated samples", parent)
@@ -115,6 +119,7 @@ class GeneratedSamples(QGroupBox):
         self.text.setReadOnly(True)
         self.text.setMaximumHeight(160)
         self.samples: list[str] = []
+        self.kind: str | None = None
         self._run = None
         layout = QVBoxLayout(self)
         layout.addWidget(self.note)
@@ -122,24 +127,31 @@ class GeneratedSamples(QGroupBox):
         self.hide()
 
     def set_run(self, run) -> None:
+        """Generate for ``run`` (None: nothing); a series run needs its data loaded (run.dataset)."""
         from ...train.generate import generation_kind
 
         self._run, self.samples = run, []
         self.text.setPlainText("")
-        if run is None or generation_kind(run) != "text":
+        kind = self.kind = generation_kind(run) if run is not None else None
+        if kind is None:
             self.hide()
             return
         self.show()
-        self.note.setText(f"Writing {GENERATED_SAMPLES} passages of {GENERATED_LENGTH} characters "
-                          f"(temperature {GENERATED_TEMPERATURE}, each from a random first character)…")
+        if kind == "text":
+            self.note.setText(f"Writing {GENERATED_SAMPLES} passages of {GENERATED_LENGTH} characters "
+                              f"(temperature {GENERATED_TEMPERATURE}, each from a random first character)…")
+        else:
+            self.note.setText(f"Forecasting {GENERATED_FORECAST} steps after the end of the data…")
 
-        def write() -> list[str]:
+        def work() -> list[dict]:
             from ...train.generate import generate
 
+            if kind == "values":
+                return [generate(run, length=GENERATED_FORECAST)]
             return [generate(run, length=GENERATED_LENGTH, temperature=GENERATED_TEMPERATURE, seed=seed)
                     for seed in range(GENERATED_SAMPLES)]
 
-        task = BackgroundTask(write)
+        task = BackgroundTask(work)
         task.done.connect(lambda results, r=run: self._written(r, results))
         task.failed.connect(lambda message, r=run: self._failed(r, message))
         task.start()
@@ -147,15 +159,24 @@ class GeneratedSamples(QGroupBox):
     def _written(self, run, results: list[dict]) -> None:
         if run is not self._run:   # another run was opened meanwhile
             return
-        self.samples = [r["start"] + r["generated"] for r in results]
-        self.note.setText(f"{len(self.samples)} passages the network wrote (temperature {GENERATED_TEMPERATURE}; "
-                          "Try it > Generate writes more, with your own start and temperature):")
-        self.text.setPlainText("\n\n".join(f"{i + 1}. {t}" for i, t in enumerate(self.samples)))
+        if self.kind == "values":
+            from ...train.generate import format_values
+
+            self.samples = [format_values(results[0]["generated"])]
+            name = results[0].get("target_name") or "the series"
+            self.note.setText(f"The next {GENERATED_FORECAST} values of {name} after the end of the data, each "
+                              "prediction fed back as the next input (Try it > Generate draws them):")
+            self.text.setPlainText(self.samples[0])
+        else:
+            self.samples = [r["start"] + r["generated"] for r in results]
+            self.note.setText(f"{len(self.samples)} passages the network wrote (temperature {GENERATED_TEMPERATURE}; "
+                              "Try it > Generate writes more, with your own start and temperature):")
+            self.text.setPlainText("\n\n".join(f"{i + 1}. {t}" for i, t in enumerate(self.samples)))
         self.generated.emit(list(self.samples))
 
     def _failed(self, run, message: str) -> None:
         if run is self._run:
-            self.note.setText(f"The network could not write samples: {message}")
+            self.note.setText(f"Nothing could be generated: {message}")
 
 
 NO_RESULTS = "Results appear here when a run finishes (or when you open one in Runs)."
@@ -215,6 +236,8 @@ class EvaluationPanel(QWidget):
         if run is not self.run:
             return
         run.dataset = dataset
+        if self.generated.kind is None:   # a series run can forecast once its data is known
+            self.generated.set_run(run)
         if self.stack.currentWidget() is self.regression:
             self.regression.set_evaluation(run.evaluation or {}, dataset)
         elif self.stack.currentWidget() is self.ctc:

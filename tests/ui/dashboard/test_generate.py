@@ -171,3 +171,21 @@ def test_a_text_run_opened_in_the_dashboard_can_generate(qtbot, dashboard, text_
     with qtbot.waitSignal(box.generated, timeout=60000) as blocker:
         box.button.click()
     assert len(blocker.args[0]["generated"]) == 5
+
+
+def test_results_of_a_series_model_show_its_forecast_after_the_data(qtbot, series_run):
+    from cnnrnn_studio.train.generate import generate
+    from cnnrnn_studio.ui.dashboard.evaluation import GENERATED_FORECAST
+
+    run, ds = series_run
+    panel = EvaluationPanel()
+    qtbot.addWidget(panel)
+    run.dataset = None   # as a run opened from disk: its data arrives later
+    panel.show_run(run)
+    assert panel.generated.isHidden()
+    with qtbot.waitSignal(panel.generated.generated, timeout=60000) as blocker:
+        panel.set_dataset(run, ds)
+    values = [float(v) for v in blocker.args[0][0].split(",")]
+    assert len(values) == GENERATED_FORECAST
+    assert np.allclose(values, generate(run, length=GENERATED_FORECAST)["generated"], rtol=1e-5)
+    assert "after the end of the data" in panel.generated.note.text() and not panel.generated.isHidden()
