@@ -63,17 +63,6 @@ def class_counts(dataset) -> list[tuple[str, int, int, int]]:
     return out
 
 
-def ctc_text(labels, class_names) -> str:
-    """A CTC label sequence (symbol indices, padded with -1) as the string it stands for."""
-    names = list(class_names or [])
-    out = []
-    for v in np.asarray(labels).reshape(-1):
-        v = int(v)
-        if v >= 0:
-            out.append(str(names[v]) if v < len(names) else str(v))
-    return "".join(out) if all(len(n) == 1 for n in names) else " ".join(out)
-
-
 class DataPreview(QWidget):
     dataset_loaded = Signal(object)   # the Dataset
     load_failed = Signal(str)
@@ -375,3 +364,14 @@ class DataPreview(QWidget):
                 f.setBold(True)
                 item.setFont(f)
             self.counts.setItem(r, c, item)
+
+
+def ctc_text(labels, class_names) -> str:
+    """A CTC label sequence (symbol indices, padded with -1) as the string it stands for."""
+    names = list(class_names or [])
+    out = []
+    for v in np.asarray(labels).reshape(-1):
+        v = int(v)
+        if v >= 0:
+            out.append(str(names[v]) if v < len(names) else str(v))
+    return "".join(out) if all(len(n) == 1 for n in names) else " ".join(out)
