@@ -191,3 +191,23 @@ def test_a_network_that_fits_offers_nothing_to_fit_when_a_setting_is_left_at_its
     undo_steps = window.editor.stack.index()
     qtbot.mouseClick(form.fit_button, Qt.LeftButton)
     assert window.editor.stack.index() == undo_steps
+
+
+def test_digit_strings_on_an_empty_canvas_offer_the_crnn_ctc_reader(window, qtbot):
+    """Choosing the digit strings before building anything offers the reader that fits them (it
+    said "no template fits it as it is"), and one click puts it on the canvas, fitted and valid."""
+    _click_empty_canvas(window)
+    form = window.inspector.project_form
+    _pick(form.dataset, "digit_strings")
+    qtbot.waitUntil(lambda: any(b.text() == "Start from CRNN + CTC" for b in form.data_offer.buttons),
+                    timeout=LOAD_MS)
+    assert form.data_offer.text.text() == "These are pictures: start from the CRNN + CTC template?"
+    button = next(b for b in form.data_offer.buttons if b.text() == "Start from CRNN + CTC")
+    qtbot.mouseClick(button, Qt.LeftButton)
+    a = window.editor.analysis
+    assert a.ok and a.specs["output"].show() == "[28, 11]"
+    assert window.editor.graph.block("output").params["task"] == "ctc"
+    assert window.messages.tree.topLevelItemCount() == 0
+    qtbot.waitUntil(lambda: form.data_offer.text.text() == "The network fits this data.", timeout=LOAD_MS)
+    window.act_undo.trigger()                 # one undo: the empty canvas again
+    assert len(window.editor.graph) == 0
