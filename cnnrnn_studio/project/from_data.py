@@ -90,6 +90,9 @@ _CHOICES = {
     "text_lstm": Choice("text_lstm", "Embedding + LSTM for text",
                         "each word becomes a learned vector and an LSTM reads the words in order, so 'not "
                         "good' is read differently from 'good'"),
+    "crnn_ctc": Choice("crnn_ctc", "CRNN + CTC (reads the row as a string)",
+                       "convolutions find the strokes, a bidirectional LSTM reads the picture column by "
+                       "column, and CTC learns where each symbol stands from the strings alone"),
     DENSE: Choice(DENSE, "Small Dense network",
                   "each row is a list of numbers with no order in time or space, so two Dense layers "
                   "(64 units, then one output per class or target) are enough to start"),
@@ -102,7 +105,9 @@ _TRAINING_DENSE = {"epochs": 40, "batch_size": 32, "optimizer": "adam", "learnin
 def network_choices(dataset: Any) -> list[Choice]:
     """The networks worth proposing for a loaded Dataset, the recommended one first."""
     kind, task = dataset.kind, dataset.task
-    if kind == "image":
+    if kind == "image" and task == "ctc":  # a label string per picture: read it along the width
+        order = ["crnn_ctc"]
+    elif kind == "image":
         _, h, w = dataset.sample_shape
         order = ["lenet5", "digits_cnn"] if min(h, w) >= 28 else ["digits_cnn", "lenet5"]
     elif kind == "sequence":
@@ -280,6 +285,8 @@ def _describe(dataset: Any, choice: Choice, changes: list[str]) -> list[str]:
     shape = format_shape(dataset.sample_shape, sep="x", brackets=False)
     total = sum(dataset.counts().values())
     what = (f"{len(dataset.class_names)} classes" if dataset.task == "classification" and dataset.class_names
+            else f"strings of {len(dataset.class_names)} different symbols to read" if dataset.task == "ctc"
+            and dataset.class_names
             else f"{outputs_wanted(dataset)} number{'s' if outputs_wanted(dataset) != 1 else ''} to predict")
     return [f"Your data: {total:,} samples, each {kind_phrase(dataset.kind)} of shape {shape}, {what}.",
             f"Proposed: {choice.label}, because {choice.why}.",

@@ -229,3 +229,15 @@ def test_bad_input_is_a_plain_data_error(tmp_path):
     (tmp_path / "fake.npz").write_text("not numpy")
     with pytest.raises(DataError, match="not a readable .npz"):
         propose_project({"kind": "file", "train": str(tmp_path / "fake.npz")})
+
+
+def test_label_strings_on_pictures_get_the_crnn_ctc_reader():
+    """Digit strings (a string per picture, CTC) are read by the CRNN + CTC template, fitted to the
+    pictures and the symbols; no picture classifier is proposed for them."""
+    proposals = propose_all({"kind": "builtin", "name": "digit_strings"})
+    assert [p.choice.id for p in proposals] == ["crnn_ctc"] and proposals[0].ok, proposals[0].problems
+    project = proposals[0].project
+    a = project.analyze()
+    assert a.ok and a.specs["output"].show() == "[28, 11]"           # 10 digits + the blank at 28 columns
+    assert project.graph.block("output").params["task"] == "ctc"
+    assert "strings of 10 different symbols to read" in proposals[0].explanation[0]

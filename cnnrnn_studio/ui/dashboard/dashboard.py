@@ -427,6 +427,9 @@ class TrainingDashboard(QWidget):
 
     def _score_text(self) -> str:
         test = (self.history.summary or {}).get("test") or {}
+        if test.get("accuracy") is not None and test.get("cer") is not None:  # CTC: whole strings read
+            return (f"test strings read exactly {100 * test['accuracy']:.1f}%, character error rate "
+                    f"{test['cer']:.3f}.")
         if test.get("accuracy") is not None:
             return f"test accuracy {100 * test['accuracy']:.1f}%."
         if test.get("mae") is not None:

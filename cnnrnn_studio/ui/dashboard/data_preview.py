@@ -390,20 +390,26 @@ class DataPreview(QWidget):
         mean = np.asarray(ds.meta.get("target_mean", [0.0]), dtype=np.float64)
         std = np.asarray(ds.meta.get("target_std", [1.0]), dtype=np.float64)
         y = split.y.detach().cpu().numpy() if hasattr(split.y, "detach") else np.asarray(split.y)
+        ctc = ds.task == "ctc"
         for k, i in enumerate(idx):
             col = QWidget()
             cl = QVBoxLayout(col)
             cl.setContentsMargins(0, 0, 0, 0)
             pic = QLabel()
-            pic.setPixmap(sample_pixmap(split.x[int(i)], ds.kind, 64, ds.vocab))
-            target = np.asarray(y[int(i)], dtype=np.float64).reshape(-1)
-            if len(std) == len(target):  # training targets are standardised: show original units
-                target = target * std + mean
-            cap = QLabel("target " + ", ".join(f"{v:,.4g}" for v in target[:3]))
+            # a row of symbols is wide and low: drawn 3 times as wide, its symbols can be read
+            pic.setPixmap(sample_pixmap(split.x[int(i)], ds.kind, 3 * 64 if ctc else 64, ds.vocab))
+            if ctc:  # the whole label sequence, as the string the network must read (-1: padding)
+                cap = QLabel("reads “" + ctc_text(y[int(i)], ds.class_names) + "”")
+            else:
+                target = np.asarray(y[int(i)], dtype=np.float64).reshape(-1)
+                if len(std) == len(target):  # training targets are standardised: show original units
+                    target = target * std + mean
+                cap = QLabel("target " + ", ".join(f"{v:,.4g}" for v in target[:3]))
             cap.setStyleSheet("color: #444; font-size: 8pt;")
             cl.addWidget(pic)
             cl.addWidget(cap)
-            self.gallery_layout.addWidget(col, k // 4, k % 4)
+            per_row = 3 if ctc else 4  # wide rows of symbols: three fit the tab side by side
+            self.gallery_layout.addWidget(col, k // per_row, k % per_row)
         series = ds.meta.get("series")
         rows = ds.meta.get("target_rows")
         if series:
@@ -442,3 +448,14 @@ class DataPreview(QWidget):
                 f.setBold(True)
                 item.setFont(f)
             self.counts.setItem(r, c, item)
+
+
+def ctc_text(labels, class_names) -> str:
+    """A CTC label sequence (symbol indices, padded with -1) as the string it stands for."""
+    names = list(class_names or [])
+    out = []
+    for v in np.asarray(labels).reshape(-1):
+        v = int(v)
+        if v >= 0:
+            out.append(str(names[v]) if v < len(names) else str(v))
+    return "".join(out) if all(len(n) == 1 for n in names) else " ".join(out)

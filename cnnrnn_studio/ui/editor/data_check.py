@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from ...blocks import REGISTRY, ParamError
 from ...errors import StudioError
 from ...graph import Analysis, Graph, Problem
 from ...project import Project
@@ -99,6 +100,20 @@ def _stat(path: Path) -> tuple:
             subs = []
         out += tuple(subs)
     return out
+
+
+def _same_settings(type_id: str, a: dict, b: dict) -> bool:
+    """Two settings dicts of a block mean the same: a value written out that equals the default left
+    unwritten (an Input left at kind "image" that the fit spells out) is no change to offer."""
+    if a == b:
+        return True
+    spec = REGISTRY.get(type_id)
+    if spec is None:
+        return False
+    try:
+        return spec.resolve_params(a) == spec.resolve_params(b)
+    except ParamError:
+        return False
 
 
 def dataset_key(project: Project) -> tuple | None:
@@ -295,7 +310,7 @@ class DataCheck(QObject):
         except StudioError:
             return []
         steps = [(b.id, fitted.graph.block(b.id).params) for b in graph.blocks
-                 if fitted.graph.block(b.id).params != b.params]
+                 if not _same_settings(b.type, fitted.graph.block(b.id).params, b.params)]
         self._fit_memo = (graph.revision, self._key, graph, steps)
         return steps
 

@@ -81,9 +81,35 @@ class ParamField(QWidget):
             self.committed.emit(self.param.name, value)
 
 
+class _NoStrayWheel:
+    """A field the person has not clicked into lets the wheel scroll the form under it: scrolling
+    the inspector past a number or a list must never change a setting on the way."""
+
+    def _guard(self) -> None:
+        self.setFocusPolicy(Qt.StrongFocus)  # the wheel alone does not give it focus
+
+    def wheelEvent(self, event) -> None:
+        if not self.hasFocus():
+            event.ignore()  # goes on to the scroll area
+            return
+        super().wheelEvent(event)
+
+
+class _IntSpin(_NoStrayWheel, QSpinBox):
+    def __init__(self) -> None:
+        super().__init__()
+        self._guard()
+
+
+class GuardedCombo(_NoStrayWheel, QComboBox):
+    def __init__(self) -> None:
+        super().__init__()
+        self._guard()
+
+
 class IntField(ParamField):
     def _make(self) -> QWidget:
-        w = QSpinBox()
+        w = _IntSpin()
         w.setKeyboardTracking(False)  # one commit when the person finishes typing, not per digit
         w.setAccelerated(True)
         self._set_range(w, None)
@@ -103,8 +129,12 @@ class IntField(ParamField):
             self.editor_widget.setValue(int(value))
 
 
-class _FloatSpin(QDoubleSpinBox):
+class _FloatSpin(_NoStrayWheel, QDoubleSpinBox):
     """A double spin box that writes 1e-05 and 0.1 as such, not 0.000010 and 0.100000."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._guard()
 
     def textFromValue(self, v: float) -> str:
         return f"{v:g}"
@@ -149,7 +179,7 @@ class FloatField(ParamField):
 
 class ChoiceField(ParamField):
     def _make(self) -> QWidget:
-        w = QComboBox()
+        w = GuardedCombo()
         for c in self.param.choices:
             w.addItem(choice_text(c), c)
         w.activated.connect(lambda i: self._try_commit(w.itemData(i)))
@@ -225,4 +255,5 @@ def field_label(param: Param) -> QLabel:
     label = QLabel("" if param.type == "bool" else param.title)
     label.setToolTip(param.help)
     label.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
+    label.setWordWrap(True)  # a long title takes two lines in a narrow inspector, never clips the field
     return label

@@ -97,16 +97,23 @@ class Palette(QWidget):
             head.setExpanded(True)
 
     def filter(self, text: str) -> None:
+        """Show the blocks whose name has every word; only when none has, those whose description
+        has them (typing a block's own name, "to sequence", must not list every block whose help
+        says "to" and "sequence" first)."""
         words = text.lower().split()
-        spec_of = {s.type: s for specs in by_category().values() for s in specs}
+        specs = [s for group in by_category().values() for s in group]
+
+        def found(fields) -> set[str]:
+            return {s.type for s in specs if all(w in " ".join(fields(s)).lower() for w in words)}
+
+        shown_types = found(lambda s: (s.type, s.label, s.category, *s.tags)) or \
+            found(lambda s: (s.type, s.label, s.category, s.help, s.when_to_use, *s.tags))
         for i in range(self.tree.topLevelItemCount()):
             head = self.tree.topLevelItem(i)
             shown = 0
             for j in range(head.childCount()):
                 it = head.child(j)
-                s = spec_of[it.data(0, TYPE_ROLE)]
-                hay = " ".join((s.type, s.label, s.category, s.help, s.when_to_use, " ".join(s.tags))).lower()
-                ok = all(w in hay for w in words)
+                ok = it.data(0, TYPE_ROLE) in shown_types
                 it.setHidden(not ok)
                 shown += ok
             head.setHidden(shown == 0)

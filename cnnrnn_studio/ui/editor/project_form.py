@@ -17,7 +17,7 @@ from ...project.training import TRAINING_PARAMS
 from ..shell import dialogs, theme
 from .data_check import FIT_WORDS, OfferBar
 from .editor import Editor, field_words
-from .fields import ParamField, field_label, make_field
+from .fields import GuardedCombo, ParamField, field_label, make_field
 from .augment_form import AugmentForm
 
 class _Notes(QPlainTextEdit):
@@ -60,7 +60,10 @@ class ProjectForm(QWidget):
         lay.addWidget(head)
         self.dform = dform = QFormLayout()
         dform.setLabelAlignment(Qt.AlignRight)
-        self.dataset = QComboBox()
+        self.dataset = GuardedCombo()
+        # sized to the inspector, not to the longest dataset name (the open list shows names in full)
+        self.dataset.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+        self.dataset.setMinimumContentsLength(10)
         self.dataset.activated.connect(self._dataset_chosen)
         dform.addRow("Dataset", self.dataset)
         self.file_row = QWidget()
@@ -74,7 +77,7 @@ class ProjectForm(QWidget):
         fr.addWidget(self.file_path, 1)
         fr.addWidget(self.browse)
         dform.addRow("File", self.file_row)
-        self.file_format = QComboBox()
+        self.file_format = GuardedCombo()
         for f in FILE_FORMATS:
             self.file_format.addItem(f.replace("_", " "), f)
         self.file_format.activated.connect(self._file_changed)

@@ -359,6 +359,8 @@ class MainWindow(QMainWindow):
         rect = items[0].sceneBoundingRect()
         for item in items[1:]:
             rect = rect.united(item.sceneBoundingRect())
+        if self.view.mapToScene(self.view.viewport().rect()).boundingRect().contains(rect):
+            return  # already in sight (a card dropped near the edge): the canvas must not jump under the mouse
         self.view.ensureVisible(rect, 40, 40)
 
     def _tab_changed(self, index: int) -> None:

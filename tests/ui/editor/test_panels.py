@@ -27,6 +27,10 @@ def test_palette_search(window):
     assert "LSTM" in pal.visible_types() and "Conv2d" not in pal.visible_types()
     pal.search.setText("pool 2-d")
     assert set(pal.visible_types()) == {"MaxPool2d", "AvgPool2d", "MinPool2d"}
+    pal.search.setText("to sequence")   # a block's own name lists that block, not every help text's words
+    assert pal.visible_types() == ["ToSequence"]
+    pal.search.setText("column")        # no name has it: the descriptions are searched
+    assert "ToSequence" in pal.visible_types()
     pal.search.setText("")
     assert len(pal.visible_types()) == len(REGISTRY)
 

@@ -53,6 +53,8 @@ class CanvasView(QGraphicsView):
         self._pan_from: QPointF | None = None
         self._space = False
         scene.changed.connect(self._grow_scene_rect)
+        self._hint_shown = not scene.blocks
+        scene.changed.connect(self._follow_hint)
 
     # --- zoom and pan -------------------------------------------------------------------
     def zoom(self) -> float:
@@ -87,6 +89,14 @@ class CanvasView(QGraphicsView):
             self.scale(z, z)
             self.centerOn(r.center())
         self.zoom_changed.emit(self.zoom())
+
+    def _follow_hint(self, *_) -> None:
+        """The empty canvas's hint is painted over the whole viewport: when the first block comes (or
+        the last goes) all of it is repainted, or the words stay behind the cards where no item moved."""
+        empty = not self.scene().blocks
+        if empty != self._hint_shown:
+            self._hint_shown = empty
+            self.viewport().update()
 
     def _grow_scene_rect(self, *_):
         r = self.scene().itemsBoundingRect().adjusted(-3000, -3000, 3000, 3000)
