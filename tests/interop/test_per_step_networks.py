@@ -148,11 +148,3 @@ def test_onnx_import_brings_the_per_step_network_back(name, tmp_path):
     assert back.graph.to_dict() == project.graph.to_dict()
     for key, value in model.state_dict().items():
         assert torch.equal(state[key], value), key
-
-
-def test_the_torchrun_folder_refuses_a_per_step_network_with_a_reason(tmp_path):
-    from cnnrnn_studio.interop import ExportError, export_torchrun_script
-
-    with pytest.raises(ExportError, match="every time step"):
-        export_torchrun_script(gru_tagger(), tmp_path / "job")
-    assert not (tmp_path / "job").exists()

@@ -134,7 +134,8 @@ def dataset_key(project: Project) -> tuple | None:
         spec = json.dumps(ds, sort_keys=True, default=str)
     except (TypeError, ValueError):
         spec = repr(ds)
-    return spec, str(project.base_dir), stats
+    refused = tuple(sorted(str(p) for p in project.refused_data))  # allowed later: loaded again
+    return spec, str(project.base_dir), stats, refused
 
 
 def load_for_check(snapshot: Project) -> Loaded:
@@ -217,6 +218,7 @@ class DataCheck(QObject):
         if key is not None and key not in self._cache and key not in self._loading:
             p = self.editor.project
             snapshot = Project(dataset=copy.deepcopy(p.dataset), training=copy.deepcopy(p.training), path=p.path)
+            snapshot.refused_data = p.refused_data  # data the person chose not to let it read stays unread
             task = BackgroundTask(lambda: (key, load_for_check(snapshot)))
             task.done.connect(self._loaded)
             self._loading[key] = task

@@ -171,6 +171,7 @@ class Documents(QObject):
             return False
         answer = self._ask_outside(self.project, files, self._outside_key(self.project, files))
         self.project.refused_data = frozenset() if answer == "allow" else frozenset(p for _, p in files)
+        self.window.editor.data_check.follow_project()  # the live data check follows the new answer
         return answer == "allow"
 
     # --- save ---------------------------------------------------------------------------------

@@ -180,3 +180,19 @@ def test_a_run_of_a_refused_project_does_not_read_the_data_either(window, dialog
     dash.open_run(str(run_dir))
     qtbot.waitUntil(lambda: "cannot be shown" in dash.results.headline.text(), timeout=60000)
     assert "you chose not to let this project read" in dash.results.headline.text()
+
+
+def test_the_live_data_check_reads_nothing_refused_and_follows_a_later_allow(window, dialogs, sent_project, reads,
+                                                                             qtbot):
+    project_file, secret = sent_project
+    dialogs.outside_answer = False
+    window.docs.open_path(project_file, ask=False)
+    check = window.editor.data_check
+    check.wait()
+    qtbot.waitUntil(lambda: not check.loading, timeout=30000)
+    assert reads == []                               # refused: the Design check never opened it
+    dialogs.outside_answer = True
+    window.act_outside.trigger()
+    check.wait()
+    qtbot.waitUntil(lambda: check.loaded is not None, timeout=60000)
+    assert len(reads) == 1                           # allowed: read once, by the check
