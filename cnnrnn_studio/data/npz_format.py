@@ -186,6 +186,9 @@ def _is_per_step(x: np.ndarray, y: np.ndarray, kind: str | None, per_step: bool 
     kind = kind or _RANK_KIND.get(x.ndim)
     fits = kind in _TIME_KINDS and x.ndim >= 3 and y.ndim in (2, 3) and y.shape[1] == x.shape[1]
     fits = fits or (kind == "image" and y.ndim == 2 and y.dtype.kind in "iu")
+    # word ids [N, T] (option data_kind 'tokens') with a class at each of their T steps
+    fits = fits or (kind == "tokens" and x.ndim == 2 and y.ndim == 2 and y.shape[1] == x.shape[1]
+                    and y.dtype.kind in "iu")
     return fits if per_step is None else per_step
 
 
@@ -194,7 +197,7 @@ def _check_arrays(arrays: dict[str, np.ndarray], path: Path, per_step: bool = Fa
     x, y = arrays["X"], arrays["y"]
     name = path.name
     if per_step:
-        return _check_step_arrays(x, y, path, same_steps=x.ndim != 4)
+        return _check_step_arrays(x, y, path, same_steps=x.ndim != 4, rank=2 if x.ndim == 2 else 3)
     if x.dtype.kind not in "biuf":
         raise DataError(f"{name}: X must hold numbers, but its type is {x.dtype}", path=path)
     if y.dtype.kind not in "biuf":
@@ -229,16 +232,17 @@ def _check_samples(x: np.ndarray, path: Path) -> None:
                 raise DataError(f"{path.name}: X sample {start + int(bad[0])} contains NaN or infinity", path=path)
 
 
-def _check_step_arrays(x: np.ndarray, y: np.ndarray, path: Path, same_steps: bool = True
+def _check_step_arrays(x: np.ndarray, y: np.ndarray, path: Path, same_steps: bool = True, rank: int = 3
                        ) -> tuple[np.ndarray, np.ndarray]:
-    """same_steps: y's T must be X's time length (not for images, which have none)."""
+    """same_steps: y's T must be X's time length (not for images, which have none); rank: the
+    fewest axes X may have (2 for word ids [N, T])."""
     name = path.name
     if x.dtype.kind not in "biuf":
         raise DataError(f"{name}: X must hold numbers, but its type is {x.dtype}", path=path)
     if y.dtype.kind not in "biuf":
         raise DataError(f"{name}: y must hold numbers (class numbers or targets), but its type is {y.dtype}", path=path)
     steps_ok = y.shape[:2] == x.shape[:2] if same_steps else y.shape[:1] == x.shape[:1]
-    if x.ndim < 3 or y.ndim not in (2, 3) or not steps_ok:
+    if x.ndim < rank or y.ndim not in (2, 3) or not steps_ok:
         raise DataError(
             f"{name}: for a target at every time step y must have shape [N, T] or [N, T, k] with X's N and T "
             f"{list(x.shape[:2])}, but X has shape {x.shape} and y {y.shape}", path=path)
@@ -433,9 +437,12 @@ def load_npz(
             ),
             path=train_path,
         )
-    if per_step and kind not in (*_TIME_KINDS, "image"):
-        raise DataError(f"{train_path.name}: a target at every time step needs sequence, image sequence or image "
-                        f"data, but X is read as {kind_title(kind)}", path=train_path)
+    if per_step and kind not in (*_TIME_KINDS, "image", "tokens"):
+        raise DataError(f"{train_path.name}: a target at every time step needs sequence, image sequence, image or "
+                        f"word-id data, but X is read as {kind_title(kind)}", path=train_path)
+    if per_step and kind == "tokens" and task_opt not in (None, "classification"):
+        raise DataError(f"{train_path.name}: word ids with a target at every step are read as a class at every "
+                        f"step; option 'task' '{task_opt}' does not go with them", path=train_path)
     if kind == "tokens" and x.dtype.kind not in "iu":
         raise DataError(
             f"{train_path.name}: token data must be whole-number word ids, but X is {x.dtype}", path=train_path
@@ -508,6 +515,9 @@ def load_npz(
     if standardize_inputs:
         description += " Values are standardised per feature with training statistics."
 
+    if kind == "tokens" and per_step:
+        return _tokens_step_dataset(name, x, targets, test_x, test_targets, train_path, seed, validation_split,
+                                    class_names, description)
     if kind == "tokens" and not ctc:
         return _tokens_dataset(
             name, x, targets, test_x, test_targets, train_path, test_path, seed, validation_split, order, description
@@ -525,6 +535,46 @@ def load_npz(
         standardize_inputs=standardize_inputs,
         description=description,
         per_step=per_step,
+    )
+
+
+def _tokens_step_dataset(name, x, targets, test_x, test_targets, train_path, seed, validation_split, class_names,
+                         description) -> Dataset:
+    """Word ids [N, T] with a class id at every step (-1: a step that does not count), as the
+    text format reads a corpus: no vocabulary words are known, so ids get placeholder names."""
+    if x.min(initial=0) < 0 or (test_x is not None and test_x.min(initial=0) < 0):
+        raise DataError(f"{train_path.name}: word ids must not be negative", path=train_path)
+    low = min(int(targets.min(initial=-1)), -1 if test_targets is None else int(test_targets.min(initial=-1)))
+    if low < -1:
+        raise DataError(f"{train_path.name}: y holds class {low}; classes are numbers from 0 (-1 marks a step "
+                        "that does not count)", path=train_path)
+    top = max(int(targets.max(initial=0)), 0 if test_targets is None else int(test_targets.max(initial=0)))
+    if class_names is None:
+        class_names = [str(i) for i in range(top + 1)]
+    elif top >= len(class_names):
+        raise DataError(f"{train_path.name}: y holds class {top}, but there are {len(class_names)} class names",
+                        path=train_path)
+    tr, va, te = split_indices(len(x), None, test_fraction=0.0 if test_x is not None else TEST_FRACTION,
+                               val_fraction=validation_split, seed=seed)
+    xs = [x[tr], x[va], test_x if test_x is not None else x[te]]
+    ys = [targets[tr], targets[va], test_targets if test_targets is not None else targets[te]]
+    splits = [make_split(a.astype(np.int64), b, "tokens", "classification", per_step=True) for a, b in zip(xs, ys)]
+    ids = int(max(x.max(initial=1), test_x.max(initial=1) if test_x is not None else 1))
+    return Dataset(
+        name=name,
+        kind="tokens",
+        task="classification",
+        sample_shape=sample_shape_of(x, x.shape[1:]),
+        train=splits[0],
+        val=splits[1],
+        test=splits[2],
+        class_names=list(class_names),
+        n_outputs=len(class_names),
+        vocab=["<pad>", "<unk>", *(f"word{i}" for i in range(2, ids + 1))],
+        description=description,
+        meta={"indices": {"train": tr.tolist(), "val": va.tolist(),
+                          "test": te.tolist() if test_x is None else list(range(len(test_x)))}},
+        per_step=True,
     )
 
 

@@ -131,3 +131,32 @@ def test_images_with_a_class_per_step_are_per_step_data(tmp_path):
     assert ds.train.y.shape[1] == 6 and ds.n_outputs == 4
     np.savez(tmp_path / "b.npz", X=x, y=rng.random((20, 3)))                     # 3 targets per image, as before
     assert not load_dataset(_spec(tmp_path / "b.npz")).per_step
+
+
+def test_word_ids_with_a_class_at_every_step_are_per_step_token_data(tmp_path):
+    rng = np.random.default_rng(0)
+    x = rng.integers(2, 30, size=(60, 9))
+    y = (x % 3).astype(np.int64)
+    y[0, 4] = -1                                             # a step that does not count
+    np.savez(tmp_path / "tags.npz", X=x, y=y)
+    ds = load_dataset(_spec(tmp_path / "tags.npz", data_kind="tokens"), validation_split=0.2)
+    assert ds.kind == "tokens" and ds.per_step and ds.task == "classification"
+    assert ds.sample_shape == (9,) and ds.class_names == ["0", "1", "2"] and len(ds.vocab) >= 30
+    parts = [ds.train, ds.val, ds.test]
+    assert sum(len(s) for s in parts) == 60
+    assert all(s.x.dtype == torch.int64 and s.y.shape[1] == 9 for s in parts)
+    assert int(sum(int((s.y == -1).sum()) for s in parts)) == 1
+    for s in parts:                                          # each sample keeps its own ids and tags
+        assert torch.equal(s.y[s.y != -1], (s.x % 3)[s.y != -1])
+
+
+def test_word_ids_per_step_refuse_regression_and_negative_classes(tmp_path):
+    x = np.random.default_rng(0).integers(2, 30, size=(20, 5))
+    np.savez(tmp_path / "a.npz", X=x, y=(x % 2).astype(np.int64))
+    with pytest.raises(DataError, match="class at every step"):
+        load_dataset(_spec(tmp_path / "a.npz", data_kind="tokens", task="regression"))
+    y = (x % 2).astype(np.int64)
+    y[3, 1] = -5
+    np.savez(tmp_path / "b.npz", X=x, y=y)
+    with pytest.raises(DataError, match="-5"):
+        load_dataset(_spec(tmp_path / "b.npz", data_kind="tokens"))
