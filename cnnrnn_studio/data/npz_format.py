@@ -538,12 +538,22 @@ def load_npz(
     )
 
 
+def _check_word_ids(x: np.ndarray, test_x: np.ndarray | None, train_path: Path) -> None:
+    if x.min(initial=0) < 0 or (test_x is not None and test_x.min(initial=0) < 0):
+        raise DataError(f"{train_path.name}: word ids must not be negative", path=train_path)
+
+
+def _placeholder_vocab(x: np.ndarray, test_x: np.ndarray | None) -> list[str]:
+    """Word ids stored directly: no words are known, so each id up to the largest gets a name."""
+    top = int(max(x.max(initial=1), test_x.max(initial=1) if test_x is not None else 1))
+    return ["<pad>", "<unk>", *(f"word{i}" for i in range(2, top + 1))]
+
+
 def _tokens_step_dataset(name, x, targets, test_x, test_targets, train_path, seed, validation_split, class_names,
                          description) -> Dataset:
     """Word ids [N, T] with a class id at every step (-1: a step that does not count), as the
     text format reads a corpus: no vocabulary words are known, so ids get placeholder names."""
-    if x.min(initial=0) < 0 or (test_x is not None and test_x.min(initial=0) < 0):
-        raise DataError(f"{train_path.name}: word ids must not be negative", path=train_path)
+    _check_word_ids(x, test_x, train_path)
     low = min(int(targets.min(initial=-1)), -1 if test_targets is None else int(test_targets.min(initial=-1)))
     if low < -1:
         raise DataError(f"{train_path.name}: y holds class {low}; classes are numbers from 0 (-1 marks a step "
@@ -559,7 +569,6 @@ def _tokens_step_dataset(name, x, targets, test_x, test_targets, train_path, see
     xs = [x[tr], x[va], test_x if test_x is not None else x[te]]
     ys = [targets[tr], targets[va], test_targets if test_targets is not None else targets[te]]
     splits = [make_split(a.astype(np.int64), b, "tokens", "classification", per_step=True) for a, b in zip(xs, ys)]
-    ids = int(max(x.max(initial=1), test_x.max(initial=1) if test_x is not None else 1))
     return Dataset(
         name=name,
         kind="tokens",
@@ -570,7 +579,7 @@ def _tokens_step_dataset(name, x, targets, test_x, test_targets, train_path, see
         test=splits[2],
         class_names=list(class_names),
         n_outputs=len(class_names),
-        vocab=["<pad>", "<unk>", *(f"word{i}" for i in range(2, ids + 1))],
+        vocab=_placeholder_vocab(x, test_x),
         description=description,
         meta={"indices": {"train": tr.tolist(), "val": va.tolist(),
                           "test": te.tolist() if test_x is None else list(range(len(test_x)))}},
@@ -582,8 +591,7 @@ def _tokens_dataset(
     name, x, targets, test_x, test_targets, train_path, test_path, seed, validation_split, order, description
 ) -> Dataset:
     """Word ids stored directly: no vocabulary words are known, so ids get placeholder names."""
-    if x.min(initial=0) < 0 or (test_x is not None and test_x.min(initial=0) < 0):
-        raise DataError(f"{train_path.name}: word ids must not be negative", path=train_path)
+    _check_word_ids(x, test_x, train_path)
     ids_all, ids_test, class_names = encode_classes(
         list(targets),
         None if test_targets is None else list(test_targets),
@@ -598,8 +606,7 @@ def _tokens_dataset(
         val_fraction=validation_split,
         seed=seed,
     )
-    top = int(max(x.max(initial=1), test_x.max(initial=1) if test_x is not None else 1))
-    vocab = ["<pad>", "<unk>", *(f"word{i}" for i in range(2, top + 1))]
+    vocab = _placeholder_vocab(x, test_x)
     xs = [x[tr], x[va], test_x if test_x is not None else x[te]]
     ys = [ids_all[tr], ids_all[va], ids_test if ids_test is not None else ids_all[te]]
     splits = [make_split(a, b, "tokens", "classification") for a, b in zip(xs, ys)]
