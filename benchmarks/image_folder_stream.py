@@ -5,12 +5,15 @@ The script GENERATES folders of small PNG images (32x32 colour by default, 10 cl
 square at a class-dependent place on noise) for each size asked (5k / 20k / 60k), once, and reuses
 them on later runs. Then, for each size, side by side:
 
-  studio      load_dataset + the training engine: the first epoch includes decoding the folder
-              into its cache (a fresh, empty cache folder each run); sets too big for memory are
-              read from the cache batch by batch with a background prefetch.
+  studio      load_dataset + the training engine, as `cnnrnn-studio train` runs them: the first
+              epoch includes listing the folder and decoding it into its cache (a fresh, empty cache
+              folder each run); a set too big for memory is decoded in the background while the
+              first epoch reads it (data/cache_fill.py), then read from the cache batch by batch
+              with a background prefetch.
   dataloader  a torch Dataset opening each PNG with PIL per sample, DataLoader(num_workers=2,
               shuffle=True), the same split, the SAME network (built from the same project), the
-              same optimizer, learning rate, batch size, epochs, seed and torch threads.
+              same optimizer, learning rate, batch size, epochs, seed and torch threads. Its first
+              epoch includes listing the files (os.walk, as torchvision's ImageFolder does).
 
 Each side runs in its own subprocess, so each peak resident memory (getrusage ru_maxrss) is its
 own; the DataLoader side's workers are measured apart (their largest peak). Both sides validate
@@ -135,7 +138,9 @@ def run_studio(folder: Path, size: int, epochs: int, batch_size: int, threads: i
     with tempfile.TemporaryDirectory() as cache, tempfile.TemporaryDirectory() as out:
         os.environ["CNNRNN_STUDIO_CACHE_DIR"] = cache  # empty: the first epoch pays for decoding
         t0 = time.perf_counter()
-        ds = load_dataset(project.dataset, folder.parent, seed=cfg.seed, validation_split=cfg.validation_split)
+        # as the training engine loads it: a set too big for memory is decoded while the first epoch reads it
+        ds = load_dataset(project.dataset, folder.parent, seed=cfg.seed, validation_split=cfg.validation_split,
+                          decode_alongside=True)
         load_s = time.perf_counter() - t0
         marks: list[float] = []
 
@@ -183,7 +188,11 @@ def run_dataloader(folder: Path, size: int, epochs: int, batch_size: int, thread
     from cnnrnn_studio.train.engine import make_optimizer
 
     project, cfg = project_for(folder, size, epochs, batch_size)
+    t0 = time.perf_counter()  # listing the files, as torchvision's ImageFolder does (counted in epoch 1)
+    walked = sorted(os.path.join(d, f) for d, _, names in os.walk(folder) for f in names if f.endswith(".png"))
+    load_s = time.perf_counter() - t0
     listing = list_folder(folder)  # the studio's split of the same files (a listing: no image is opened)
+    assert len(walked) == len(listing)
     names = sorted(set(listing.labels))
     y = np.array([names.index(label) for label in listing.labels])
     tr, va, te = split_indices(len(y), y, test_fraction=TEST_FRACTION, val_fraction=cfg.validation_split,
@@ -218,8 +227,8 @@ def run_dataloader(folder: Path, size: int, epochs: int, batch_size: int, thread
     with torch.no_grad():
         for xb, yb in test_dl:
             correct += int((model(xb).argmax(1) == yb).sum())
-    return {"side": "dataloader", "n_train": len(tr), "streamed": False, "load_s": 0.0, "epoch_s": epochs_s,
-            "first_epoch_s": epochs_s[0], "test_accuracy": correct / len(te), "total_s": time.perf_counter() - t_start,
+    return {"side": "dataloader", "n_train": len(tr), "streamed": False, "load_s": load_s, "epoch_s": epochs_s,
+            "first_epoch_s": load_s + epochs_s[0], "test_accuracy": correct / len(te), "total_s": time.perf_counter() - t_start,
             "peak_rss_mb": peak_mb(), "workers_peak_rss_mb": peak_mb(resource.RUSAGE_CHILDREN)}
 
 
@@ -264,8 +273,9 @@ def main() -> None:
             rows.append(r)
             later = r["epoch_s"][1:]
             later_txt = f"{sum(later) / len(later):7.1f}" if later else "      -"
-            extra = (f"  (+ workers' peak {r['workers_peak_rss_mb']:,.0f} MB)" if "workers_peak_rss_mb" in r else
-                     f"  (cache build {r['load_s']:.1f} s, {'streamed from disk' if r['streamed'] else 'in memory'})")
+            extra = (f"  (+ workers' peak {r['workers_peak_rss_mb']:,.0f} MB; listing {r['load_s']:.1f} s)"
+                     if "workers_peak_rss_mb" in r else
+                     f"  (load {r['load_s']:.1f} s, {'streamed from disk' if r['streamed'] else 'in memory'})")
             print(f"{n:>7,} {side:<11} peak RSS {r['peak_rss_mb']:7,.0f} MB   first epoch {r['first_epoch_s']:7.1f} s   "
                   f"later epochs {later_txt} s   test acc {r['test_accuracy']:.3f}{extra}", flush=True)
     print("\n" + json.dumps(rows))

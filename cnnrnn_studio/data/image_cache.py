@@ -149,6 +149,7 @@ class CachedImages:
     path: Path
     built: bool  # made just now (False: found ready from an earlier load)
     decoded_on: str = ""  # what decoded it when built: "2 processes", "4 threads" ("" when found ready)
+    filling: Any = None  # a cache_fill.CacheFill still decoding rows into ``pixels`` (None: complete)
 
 
 def _cancelled(cancel: Cancel | None) -> bool:
@@ -184,8 +185,13 @@ def open_cache(
     progress: Progress | None = None,
     cancel: Cancel | None = None,
     listing: FolderListing | None = None,
+    in_background: bool = False,
 ) -> CachedImages:
-    """The folder's cache, built first if there is none for its current contents."""
+    """The folder's cache, built first if there is none for its current contents.
+
+    ``in_background``: when it must be built, return at once with the pixel file still filling
+    (``filling``, a cache_fill.CacheFill: rows are read as soon as they are decoded; ``resized`` is
+    -1, unknown yet), where the system allows it (cache_fill.fills_in_background)."""
     listing = listing or list_folder(root)
     key = cache_key(listing, size, color)
     folder = cache_dir()
@@ -193,7 +199,17 @@ def open_cache(
     pixels_path, meta_path = base.with_suffix(".npy"), base.with_suffix(".json")
     meta = _read_meta(meta_path) if pixels_path.is_file() else None
     built, decoded_on = False, ""
-    if meta is None or meta.get("files") != listing.files:
+    stale = meta is None or meta.get("files") != listing.files
+    if stale and in_background and len(listing):
+        from .cache_fill import CacheFill, fills_in_background
+
+        if fills_in_background():
+            tmp = _start_file(listing, size, color, folder, key)
+            pixels = np.load(tmp, mmap_mode="r", allow_pickle=False)  # mapped before it can be renamed
+            fill = CacheFill(listing, size, color, folder, key, tmp)
+            return CachedImages(pixels=pixels, files=list(listing.files), labels=list(listing.labels), resized=-1,
+                                path=pixels_path, built=True, filling=fill)
+    if stale:
         meta, decoded_on = _build(listing, size, color, folder, key, progress, cancel)
         built = True
     elif progress is not None:
@@ -233,15 +249,15 @@ def decode_row(path: Path, size: tuple[int, int], color: str) -> tuple[np.ndarra
     return (pixels[None] if pixels.ndim == 2 else pixels.transpose(2, 0, 1)), resized
 
 
-def _decode_rows(pixels_path: str, root: str, files: list[str], start: int, size: tuple[int, int],
+def _decode_rows(pixels_path: str, root: str, files: list[str], rows: list[int], size: tuple[int, int],
                  color: str) -> int:
-    """Decode ``files`` into rows ``start``... of the cache being built; how many were resized.
+    """Decode ``files`` into ``rows`` of the cache being built; how many were resized.
     Runs on a decoding thread or in a decoding process (it uses no torch: safe in either)."""
     out = np.load(pixels_path, mmap_mode="r+", allow_pickle=False)
     resized = 0
     try:
-        for k, name in enumerate(files):
-            out[start + k], was_resized = decode_row(Path(root) / name, size, color)
+        for row, name in zip(rows, files):
+            out[row], was_resized = decode_row(Path(root) / name, size, color)
             resized += was_resized
     finally:
         del out  # unmapped before the file is renamed (Windows cannot rename a mapped file)
@@ -270,7 +286,7 @@ def _decode_all(pool: Executor, tmp: Path, listing: FolderListing, size: tuple[i
             stop = min(next_start + PROGRESS_EVERY, n)
             try:
                 task = pool.submit(_decode_rows, str(tmp), str(listing.root), listing.files[next_start:stop],
-                                   next_start, size, color)
+                                   list(range(next_start, stop)), size, color)
             except (BrokenProcessPool, OSError) as exc:  # a process could not start
                 raise BrokenProcessPool(str(exc), (done, resized)) from exc
             pending.append((task, stop))
@@ -286,11 +302,9 @@ def _decode_all(pool: Executor, tmp: Path, listing: FolderListing, size: tuple[i
     return done, resized
 
 
-def _build(listing: FolderListing, size: tuple[int, int], color: str, folder: Path, key: str,
-           progress: Progress | None, cancel: Cancel | None) -> tuple[dict, str]:
-    """Decode the folder into a new cache; its metadata, and what decoded it."""
+def _start_file(listing: FolderListing, size: tuple[int, int], color: str, folder: Path, key: str) -> Path:
+    """The new cache's pixel file, made empty under a name of its own (checked for disk space first)."""
     n = len(listing)
-    shape = (n, channels_of(color), size[0], size[1])
     need = cache_bytes(n, size, color)
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -305,19 +319,50 @@ def _build(listing: FolderListing, size: tuple[int, int], color: str, folder: Pa
             f"decoding the {n:,} images of {listing.root} needs {format_bytes(need)} of disk space in the cache "
             f"folder {folder}, but only {format_bytes(free)} is free; free some space, or set {CACHE_ENV} to a "
             "folder on a bigger disk", path=folder)
+    _forget_abandoned(folder)
     tmp = folder / f"{key}.{os.getpid()}.partial.npy"
+    try:
+        out = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.uint8, shape=(n, channels_of(color), *size))
+        del out  # the decoders open the file themselves, by rows
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return tmp
+
+
+def _finish_file(tmp: Path, listing: FolderListing, size: tuple[int, int], color: str, folder: Path, key: str,
+                 resized: int) -> dict:
+    """Give the decoded pixel file its ready name and write the metadata that makes it found; the
+    metadata."""
+    os.replace(tmp, folder / f"{key}.npy")
+    meta = {"format": CACHE_FORMAT, "root": str(listing.root.resolve()), "size": list(size), "color": color,
+            "files": listing.files, "labels": listing.labels, "resized": resized}
+    meta_tmp = folder / f"{key}.{os.getpid()}.partial.json"
+    meta_tmp.write_text(json.dumps(meta), encoding="utf-8")
+    os.replace(meta_tmp, folder / f"{key}.json")
+    _forget_older(folder, key, meta)
+    return meta
+
+
+def _process_pool(workers: int, initializer: Callable[[], None] | None = None) -> ProcessPoolExecutor | None:
+    """A pool of decoding processes, or None where processes cannot start here."""
+    try:
+        extra = {"initializer": initializer} if initializer is not None else {}
+        return ProcessPoolExecutor(max_workers=workers, mp_context=_process_context(), **extra)
+    except (OSError, ValueError, NotImplementedError):  # no process pools here (no semaphores, say)
+        return None
+
+
+def _build(listing: FolderListing, size: tuple[int, int], color: str, folder: Path, key: str,
+           progress: Progress | None, cancel: Cancel | None) -> tuple[dict, str]:
+    """Decode the folder into a new cache; its metadata, and what decoded it."""
+    n = len(listing)
+    tmp = _start_file(listing, size, color, folder, key)
     workers = decode_workers()
     try:
-        out = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.uint8, shape=shape)
-        del out  # the decoders open the file themselves, by row range
         done, resized = 0, 0
         decoded_on = f"{workers} threads"
-        processes = None
-        if uses_processes(n):
-            try:
-                processes = ProcessPoolExecutor(max_workers=workers, mp_context=_process_context())
-            except (OSError, ValueError, NotImplementedError):  # no process pools here (no semaphores, say)
-                processes = None
+        processes = _process_pool(workers) if uses_processes(n) else None
         if processes is not None:
             try:
                 with processes:
@@ -331,19 +376,41 @@ def _build(listing: FolderListing, size: tuple[int, int], color: str, folder: Pa
             with ThreadPoolExecutor(max_workers=workers) as pool:
                 done, resized = _decode_all(pool, tmp, listing, size, color, done, resized, 2 * workers, progress,
                                             cancel)
-        os.replace(tmp, folder / f"{key}.npy")
+        meta = _finish_file(tmp, listing, size, color, folder, key, resized)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    meta = {"format": CACHE_FORMAT, "root": str(listing.root.resolve()), "size": list(size), "color": color,
-            "files": listing.files, "labels": listing.labels, "resized": resized}
-    meta_tmp = folder / f"{key}.{os.getpid()}.partial.json"
-    meta_tmp.write_text(json.dumps(meta), encoding="utf-8")
-    os.replace(meta_tmp, folder / f"{key}.json")
-    _forget_older(folder, key, meta)
     if progress is not None:
         progress(n, n)
     return meta, decoded_on
+
+
+def _forget_abandoned(folder: Path) -> None:
+    """Delete the half-made files of builds whose process has ended (killed, or its app quit while a
+    cache was still filling in the background)."""
+    for part in folder.glob("*.partial.*"):
+        try:
+            pid = int(part.name.split(".")[1])
+        except (IndexError, ValueError):
+            continue
+        if pid == os.getpid() or _process_alive(pid):
+            continue
+        try:
+            part.unlink(missing_ok=True)
+        except OSError:
+            pass
+
+
+def _process_alive(pid: int) -> bool:
+    if os.name != "posix":
+        return True  # cannot tell cheaply: keep it
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, owned by someone else
+        return True
+    return True
 
 
 def _forget_older(folder: Path, key: str, meta: dict) -> None:

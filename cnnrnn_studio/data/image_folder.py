@@ -139,17 +139,23 @@ def load_image(path: Path, size: tuple[int, int], color: str) -> tuple[np.ndarra
 
 
 def read_image_folder(root: Path, size: tuple[int, int], color: str, role: str, *,
-                      progress: Progress | None = None, cancel: Cancel | None = None) -> tuple[Pool, int]:
-    """All images under ``root`` as one Pool (labels = folder names) and how many were resized.
+                      progress: Progress | None = None, cancel: Cancel | None = None,
+                      decode_alongside: bool = False) -> tuple[Pool, int]:
+    """All images under ``root`` as one Pool (labels = folder names) and how many were resized
+    (-1: not known yet, see below).
 
     The pixels come from the folder's cache (decoded once, see image_cache). A set whose float32
     numbers would take more than ``streaming.STREAM_ABOVE`` bytes stays on disk (``MappedRows``: batches are
-    read as training asks for them); a smaller one is held in memory, which trains fastest."""
+    read as training asks for them); a smaller one is held in memory, which trains fastest.
+    ``decode_alongside``: a streamed set whose cache is not made yet is returned at once and decoded
+    in the background while it is read (cache_fill: training's first epoch need not wait for it)."""
     require_folder(root, role)
     listing = list_folder(root)
-    cache = open_cache(root, size, color, progress=progress, cancel=cancel, listing=listing)
-    x: np.ndarray | MappedRows = MappedRows(cache.pixels)
-    if not streams(len(listing), channels_of(color), size):
+    streamed = streams(len(listing), channels_of(color), size)
+    cache = open_cache(root, size, color, progress=progress, cancel=cancel, listing=listing,
+                       in_background=decode_alongside and streamed)
+    x: np.ndarray | MappedRows = MappedRows(cache.pixels, fill=cache.filling)
+    if not streamed:
         x = cache.pixels.astype(np.float32)
         x /= np.float32(255.0)  # in place: one float copy of the set, not two
     return Pool(x=x, targets=cache.labels, source=str(root), extra={"files": cache.files}), cache.resized
@@ -165,31 +171,36 @@ def load_image_folder(
     validation_split: float,
     progress: Progress | None = None,
     cancel: Cancel | None = None,
+    decode_alongside: bool = False,
 ) -> Dataset:
     """``progress(done, total)`` hears how far decoding the images has come (only when they are
-    not cached yet); ``cancel()`` returning True (or ``cancel.is_set()``) stops it (LoadingCancelled)."""
+    not cached yet); ``cancel()`` returning True (or ``cancel.is_set()``) stops it (LoadingCancelled).
+    ``decode_alongside`` (training): a set too big for memory whose cache is not made yet is decoded
+    in the background while training reads it (see read_image_folder); progress is not reported then."""
     check_known(options, IMAGE_OPTIONS, "image folders")
     size = get_size(options, "size", (32, 32))
     color = get_choice(options, "color", "grayscale", ("grayscale", "rgb"))
-    train, resized = read_image_folder(train_path, size, color, "image folder", progress=progress, cancel=cancel)
+    reading = {"progress": progress, "cancel": cancel, "decode_alongside": decode_alongside}
+    train, resized = read_image_folder(train_path, size, color, "image folder", **reading)
     test = None
     if test_path is not None:
-        test, resized_test = read_image_folder(test_path, size, color, "test image folder", progress=progress,
-                                               cancel=cancel)
-        resized += resized_test
+        test, resized_test = read_image_folder(test_path, size, color, "test image folder", **reading)
+        resized = -1 if -1 in (resized, resized_test) else resized + resized_test
     channels = 1 if color == "grayscale" else 3
+    streamed = isinstance(train.x, MappedRows)
     description = (
         f"Images from the folder {train_path.name}: {len(train):,} pictures, {count_phrase(train.targets)}, "
         f"{'grayscale' if channels == 1 else 'colour'} {size[0]}x{size[1]} pixels"
-        + (f" ({resized:,} resized to fit)" if resized else "")
+        + (f" ({resized:,} resized to fit)" if resized > 0 else "")
         + "."
-        + (" Too many to hold in memory: training reads them batch by batch from their cache on disk."
-           if isinstance(train.x, MappedRows) else "")
+        + (" Too many to hold in memory: training reads them batch by batch from their cache on disk"
+           + (", decoding them into it while the first epoch trains." if resized < 0 else ".")
+           if streamed else "")
     )
     meta = {
-        "streamed": isinstance(train.x, MappedRows),
+        "streamed": streamed,
         "files": {"train_folder": train.extra["files"], **({"test_folder": test.extra["files"]} if test else {})},
-        "resized": resized,
+        "resized": None if resized < 0 else resized,
     }
     return assemble(
         name=name,

@@ -64,12 +64,15 @@ def load_dataset(
     validation_split: float = 0.2,
     progress: Progress | None = None,
     cancel: Cancel | None = None,
+    decode_alongside: bool = False,
 ) -> Dataset:
     """Load the dataset a project describes; every problem is a DataError in plain words.
 
     ``progress(done, total)`` and ``cancel`` (a function returning True to stop, or a
     threading.Event) reach the slow step that can report and stop: decoding an image folder into
-    its cache (image_cache); a cancelled load raises LoadingCancelled.
+    its cache (image_cache); a cancelled load raises LoadingCancelled. ``decode_alongside`` (for
+    training): an image folder too big for memory is decoded in the background while it is read
+    (cache_fill), instead of before this returns.
 
     ``spec`` is ``{"kind": "builtin", "name": ..., **options}`` or
     ``{"kind": "file", "format": ..., "train": PATH, "test": PATH?, **options}``, either with an
@@ -91,12 +94,13 @@ def load_dataset(
             raise DataError("the dataset settings say 'builtin' but give no 'name'")
         return load_builtin(spec["name"], options, seed, validation_split)
     if kind == "file":
-        return _load_file(spec, base_dir, seed, validation_split, progress, cancel)
+        return _load_file(spec, base_dir, seed, validation_split, progress, cancel, decode_alongside)
     raise DataError(f"the dataset 'kind' must be 'builtin' or 'file', got {kind!r}")
 
 
 def _load_file(spec: Mapping[str, Any], base_dir: Any, seed: int, validation_split: float,
-               progress: Progress | None = None, cancel: Cancel | None = None) -> Dataset:
+               progress: Progress | None = None, cancel: Cancel | None = None,
+               decode_alongside: bool = False) -> Dataset:
     if "train" not in spec:
         raise DataError("the dataset settings need 'train': the path of the data file (or image folder)")
     train_path = resolve(spec["train"], base_dir, "training file")
@@ -117,7 +121,8 @@ def _load_file(spec: Mapping[str, Any], base_dir: Any, seed: int, validation_spl
         name = train_path.stem if fmt != "image_folder" else train_path.name
     if not isinstance(name, str):
         raise DataError(f"the dataset 'name' must be text, got {name!r}")
-    reporting = {"progress": progress, "cancel": cancel} if fmt == "image_folder" else {}
+    reporting = ({"progress": progress, "cancel": cancel, "decode_alongside": decode_alongside}
+                 if fmt == "image_folder" else {})
     dataset = _FILE_LOADERS[fmt](
         name=name,
         train_path=train_path,

@@ -42,10 +42,18 @@ class MappedRows:
     tensor [len(rows), ...]. uint8 sources are divided by 255 (pixels to [0, 1]); float sources
     are read as they are."""
 
-    def __init__(self, source: np.ndarray, rows: np.ndarray | None = None) -> None:
+    def __init__(self, source: np.ndarray, rows: np.ndarray | None = None, fill: Any = None) -> None:
         self.source = source
         self.rows = np.arange(len(source), dtype=np.int64) if rows is None else np.asarray(rows, dtype=np.int64)
         self._scale = 255.0 if source.dtype == np.uint8 else None
+        #: a cache_fill.CacheFill still decoding rows of ``source`` (None: every row is there); reading
+        #: waits for the rows it needs
+        self.fill = fill
+
+    @property
+    def filling(self) -> bool:
+        """Are rows of the file still being decoded into it (in the background)?"""
+        return self.fill is not None and not self.fill.complete
 
     # --- what a tensor tells about itself -----------------------------------------------------
     @property
@@ -93,13 +101,15 @@ class MappedRows:
     # --- reading --------------------------------------------------------------------------------
     def subset(self, idx: Any) -> MappedRows:
         """The rows at positions ``idx`` of these rows, still on disk (nothing is read)."""
-        return MappedRows(self.source, self.rows[np.asarray(idx, dtype=np.int64)])
+        return MappedRows(self.source, self.rows[np.asarray(idx, dtype=np.int64)], self.fill)
 
     def read(self, positions: np.ndarray) -> torch.Tensor:
         """float32 rows at ``positions`` (a 1-d integer array), read from the file now."""
         import torch
 
         rows = self.rows[positions]
+        if self.filling:
+            self.fill.wait(rows)
         # Reading in file order touches each page once, in sequence; the batch order is put back after.
         order = np.argsort(rows, kind="stable")
         block = np.empty((len(rows), *self.source.shape[1:]), dtype=self.source.dtype)
@@ -165,6 +175,11 @@ class MappedRows:
         return f"MappedRows({len(self.rows):,} rows of {tuple(self.source.shape[1:])} {self.source.dtype} on disk)"
 
 
+def torch_cat_numpy(parts: list[torch.Tensor]) -> np.ndarray:
+    """Index tensors joined into one numpy array (empty when there are none)."""
+    return np.concatenate([p.numpy() for p in parts]) if parts else np.zeros(0, dtype=np.int64)
+
+
 def is_streamed(split: DataSplit) -> bool:
     """Does this split read its inputs from disk batch by batch?"""
     return isinstance(split.x, MappedRows)
@@ -192,6 +207,8 @@ def prefetch_batches(
         for idx in order:
             yield x[idx], split.y[idx], idx
         return
+    if x.filling:  # the cache is still being decoded: decode in the order this pass reads it
+        x.fill.prefer(x.rows[torch_cat_numpy(order)])
     slots: queue.Queue = queue.Queue(maxsize=max(1, depth))
     stop = threading.Event()
     done = object()

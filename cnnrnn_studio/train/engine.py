@@ -377,7 +377,9 @@ class Trainer:
             if not analysis.ok:
                 raise ValidationError(analysis.errors)
         if self.dataset is None:
-            self.dataset = load_project_dataset(project, seed=cfg.seed, validation_split=cfg.validation_split)
+            # a big image folder not decoded yet is decoded while the first epoch reads it (cache_fill)
+            self.dataset = load_project_dataset(project, seed=cfg.seed, validation_split=cfg.validation_split,
+                                                decode_alongside=True)
         ds = self.dataset
         check_fit(project, ds)
         if len(ds.train) == 0:

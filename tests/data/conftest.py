@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import re
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import pytest
@@ -51,3 +53,17 @@ def write(tmp_path):
         return path
 
     return _write
+
+
+class BreaksAfterTwoTasks(ThreadPoolExecutor):
+    """Stands for a pool of processes that breaks at its third task (a process died)."""
+
+    def __init__(self, max_workers=None, mp_context=None, initializer=None):
+        super().__init__(max_workers=max_workers, initializer=initializer)
+        self.tasks = 0
+
+    def submit(self, *args, **kwargs):
+        self.tasks += 1
+        if self.tasks > 2:
+            raise BrokenProcessPool("a process died")
+        return super().submit(*args, **kwargs)

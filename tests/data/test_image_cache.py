@@ -18,7 +18,7 @@ from cnnrnn_studio.data.image_cache import (CACHE_ENV, LoadingCancelled, cache_d
                                             open_cache)
 from cnnrnn_studio.data.streaming import MappedRows, prefetch_batches
 
-from .conftest import snapshot
+from .conftest import BreaksAfterTwoTasks, snapshot
 
 
 def make_folder(root, per_class=5, size=(9, 7), mode="L"):
@@ -273,21 +273,7 @@ def test_a_frozen_app_decodes_on_threads(tmp_path, cache, monkeypatch):
 
 
 def test_when_processes_cannot_run_threads_decode_the_rest(tmp_path, cache, monkeypatch):
-    from concurrent.futures import ThreadPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
-
     import cnnrnn_studio.data.image_cache as image_cache
-
-    class BreaksAfterTwoTasks(ThreadPoolExecutor):
-        def __init__(self, max_workers=None, mp_context=None):
-            super().__init__(max_workers=max_workers)
-            self.tasks = 0
-
-        def submit(self, *args, **kwargs):
-            self.tasks += 1
-            if self.tasks > 2:
-                raise BrokenProcessPool("a process died")
-            return super().submit(*args, **kwargs)
 
     root = make_folder(tmp_path / "pics")
     reference = open_cache(root, (8, 8), "grayscale")
