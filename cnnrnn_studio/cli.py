@@ -178,6 +178,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("Stopped.", file=sys.stderr)
         return 130
+    finally:
+        _stop_background_decoding()
+
+
+def _stop_background_decoding() -> None:
+    """An image cache still decoding in the background (a run that failed or was stopped in its first
+    epoch) is stopped before the process ends: its half-made file is deleted, no worker is left."""
+    fills = sys.modules.get("cnnrnn_studio.data.cache_fill")
+    if fills is not None:
+        fills.stop_all()
 
 
 if __name__ == "__main__":

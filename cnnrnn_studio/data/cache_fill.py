@@ -18,8 +18,10 @@ renamed on Windows, so there the cache is built before use.
 
 from __future__ import annotations
 
+import atexit
 import os
 import threading
+import weakref
 from collections import deque
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_futures
@@ -54,6 +56,7 @@ class CacheFill:
         self._queue: deque[np.ndarray] = deque(_chunks(np.arange(n, dtype=np.int64)))
         self._cond = threading.Condition()
         self._error: BaseException | None = None
+        self._stopping = False
         self.complete = n == 0
         self.resized = 0
         # training needs a core of its own: one worker fewer than a build up front, each at a lower
@@ -62,6 +65,7 @@ class CacheFill:
         self.workers = max(1, decode_workers() - 1)
         self.decoded_on = ""
         self._thread = threading.Thread(target=self._run, name="image-cache-fill", daemon=True)
+        _ACTIVE.add(self)
         self._thread.start()
 
     # --- what readers call ------------------------------------------------------------------------
@@ -101,6 +105,19 @@ class CacheFill:
             if self._error is not None:
                 raise self._failure()
 
+    def stop(self, wait: bool = True) -> None:
+        """Stop decoding (what is being decoded now is finished first) and delete the half-made file;
+        rows not decoded yet can no longer be read. Nothing happens to a complete cache. ``wait``:
+        return only once the decoding has ended (else ``wait_all`` tells when)."""
+        with self._cond:
+            if self.complete or self._error is not None:
+                return
+            self._stopping = True
+            self._queue.clear()
+            self._cond.notify_all()
+        if wait:
+            self._thread.join()
+
     def _failure(self) -> BaseException:
         err = self._error
         if isinstance(err, DataError):
@@ -110,7 +127,7 @@ class CacheFill:
 
     # --- the background thread --------------------------------------------------------------------
     def _run(self) -> None:
-        from .image_cache import _finish_file, _process_pool
+        from .image_cache import LoadingCancelled, _finish_file, _process_pool
 
         try:
             pool = _process_pool(self.workers, initializer=_lower_priority) if self.processes else None
@@ -121,10 +138,14 @@ class CacheFill:
                     self.decoded_on = f"{self.workers} processes"
                 except BrokenProcessPool:  # processes cannot run here: threads do the rest
                     pool = None
-            if self._left:
+            if self._left and not self._stopping:
                 with ThreadPoolExecutor(max_workers=self.workers) as threads:
                     self._decode(threads)
                 self.decoded_on = f"{self.workers} threads"
+            if self._left:  # stopped
+                raise LoadingCancelled(f"decoding the images of {self.listing.root} into their cache was stopped "
+                                       f"with {self._left:,} of {len(self.listing):,} still to do; nothing was kept",
+                                       path=self.listing.root)
             _finish_file(self.tmp, self.listing, self.size, self.color, self.folder, self.key, self.resized)
             with self._cond:
                 self.complete = True
@@ -134,6 +155,8 @@ class CacheFill:
             with self._cond:
                 self._error = exc
                 self._cond.notify_all()
+        finally:
+            _ACTIVE.discard(self)
 
     def _decode(self, pool: Any) -> None:
         """Keep 2 tasks per worker in flight, taking rows from the front of the queue."""
@@ -144,7 +167,7 @@ class CacheFill:
         try:
             while True:
                 with self._cond:
-                    while len(flight) < 2 * self.workers and self._queue:
+                    while len(flight) < 2 * self.workers and self._queue and not self._stopping:
                         rows = self._queue.popleft()
                         rows = rows[self._state[rows] == WAITING]
                         if not len(rows):
@@ -175,6 +198,19 @@ class CacheFill:
                     self._state[rows] = WAITING
                     self._queue.appendleft(rows)
             raise
+
+
+_ACTIVE: weakref.WeakSet[CacheFill] = weakref.WeakSet()
+
+
+def stop_all() -> None:
+    """Stop every background decoding of this process (before it exits: a pool of decoding processes
+    left running while the interpreter shuts down prints errors; the half-made caches are deleted)."""
+    for fill in list(_ACTIVE):
+        fill.stop()
+
+
+atexit.register(stop_all)  # the last resort; the command line and the app call it before exiting
 
 
 def _lower_priority() -> None:

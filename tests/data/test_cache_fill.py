@@ -5,6 +5,7 @@ the ready cache."""
 
 from __future__ import annotations
 
+import json
 import os
 
 import numpy as np
@@ -152,3 +153,63 @@ def test_when_processes_break_threads_finish_the_fill(tmp_path, cache, monkeypat
     assert filling.filling.decoded_on.endswith("threads")
     assert filling.filling.resized == reference.resized
     assert np.array_equal(np.asarray(filling.pixels), np.asarray(reference.pixels))
+
+
+def _held_decoding(monkeypatch):
+    """Decoding on threads, 4 pictures a task, that waits for the returned event before each picture."""
+    import threading
+
+    import cnnrnn_studio.data.cache_fill as cache_fill
+
+    go = threading.Event()
+    real = image_cache.decode_row
+    monkeypatch.setattr(cache_fill, "TASK_ROWS", 4)
+    monkeypatch.setattr(image_cache, "PROCESSES_FROM", 10**9)
+    monkeypatch.setattr(image_cache, "decode_row", lambda *a: (go.wait(), real(*a))[1])
+    return go
+
+
+def test_stopping_deletes_the_half_made_file_and_says_so_to_readers(tmp_path, cache, monkeypatch):
+    go = _held_decoding(monkeypatch)
+    root = make_folder(tmp_path / "pics")
+    ds = load_dataset(spec(root), decode_alongside=True)
+    fill = ds.train.x.fill
+    assert any(p.name.endswith(".partial.npy") for p in cache.iterdir())
+    fill.stop(wait=False)
+    go.set()  # the pictures being decoded are finished; no more are started
+    with pytest.raises(DataError, match=r"was stopped with .* still to do"):
+        fill.wait_all()
+    assert not fill.complete
+    assert [p.name for p in cache.iterdir() if p.is_file()] == []
+    with pytest.raises(DataError, match=r"was stopped with .* still to do; nothing was kept"):
+        ds.train.x[torch.arange(len(ds.train))]
+
+
+def test_the_command_line_stops_background_decoding_before_it_returns(tmp_path, cache, monkeypatch, capsys):
+    from cnnrnn_studio.cli import main
+
+    go = _held_decoding(monkeypatch)
+    root = make_folder(tmp_path / "pics")
+    project = tmp_path / "net.json"  # an Input that does not fit: the run fails after loading the data
+    blocks = [("input", "Input", {"kind": "image", "shape": [1, 8, 8]}), ("flat", "Flatten", {}),
+              ("dense", "Dense", {"out_features": 3}), ("output", "Output", {"task": "classification"})]
+    project.write_text(json.dumps({
+        "format": "cnnrnn-studio-project", "version": 1, "name": "net",
+        "blocks": [{"id": i, "type": t, "params": p} for i, t, p in blocks],
+        "links": [{"from": a[0], "to": b[0]} for a, b in zip(blocks, blocks[1:])], "dataset": spec(root)}))
+    seen = []
+    import cnnrnn_studio.data.cache_fill as cache_fill
+
+    real = cache_fill.CacheFill.stop
+
+    def stop(self, wait=True):
+        seen.append(self)
+        real(self, wait=False)
+        go.set()  # only now can the pictures in hand finish
+        real(self, wait=wait)
+
+    monkeypatch.setattr(cache_fill.CacheFill, "stop", stop)
+    assert main(["train", str(project), "--epochs", "1", "--out", str(tmp_path / "run")]) != 0
+    assert "expects image [1, 8, 8]" in capsys.readouterr().err
+    assert len(seen) == 1 and not seen[0].complete  # stopped before main returned, half done
+    assert [p.name for p in cache.iterdir() if p.is_file()] == []
