@@ -91,14 +91,17 @@ def efficientnet_b0_like() -> nn.Module:
 class LinearSqueezeExcite(nn.Module):
     """The original squeeze-and-excitation code: Linear layers on the pooled vector, viewed as [b, c, 1, 1]."""
 
-    def __init__(self, channels: int) -> None:
+    def __init__(self, channels: int, unsqueeze: bool) -> None:
         super().__init__()
         self.fc = nn.Sequential(nn.Linear(channels, channels // 2), nn.ReLU(), nn.Linear(channels // 2, channels),
                                 nn.Sigmoid())
+        self.unsqueeze = unsqueeze
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        b, c = x.shape[0], x.shape[1]
-        return x * self.fc(x.mean(dim=(2, 3))).view(b, c, 1, 1)
+        g = self.fc(x.mean(dim=(2, 3)))
+        if self.unsqueeze:
+            return x * g[:, :, None, None]
+        return x * g.view(x.shape[0], x.shape[1], 1, 1)
 
 
 class SequenceGate(nn.Module):
@@ -198,10 +201,11 @@ def test_efficientnet_b0_silu_and_gates_come_in(tmp_path, dynamo):
     assert _count(project, "Add") == 1
 
 
+@pytest.mark.parametrize("unsqueeze", [False, True], ids=["view", "unsqueeze"])
 @pytest.mark.parametrize("dynamo", [False, True], ids=["legacy", "dynamo"])
-def test_gate_written_with_linear_layers_and_view(tmp_path, dynamo):
+def test_gate_written_with_linear_layers(tmp_path, dynamo, unsqueeze):
     torch.manual_seed(3)
-    model = nn.Sequential(nn.Conv2d(3, 6, 3, padding=1), nn.ReLU(), LinearSqueezeExcite(6), nn.Flatten(),
+    model = nn.Sequential(nn.Conv2d(3, 6, 3, padding=1), nn.ReLU(), LinearSqueezeExcite(6, unsqueeze), nn.Flatten(),
                           nn.Linear(6 * 5 * 5, 3)).eval()
     project, _ = _comes_in(model, (3, 5, 5), tmp_path, dynamo)
     assert _count(project, "Multiply") == 1 and _count(project, "Dense") == 3
