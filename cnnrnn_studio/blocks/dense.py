@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .base import BlockSpec, Code, CodeIn, Param, ShapeError, TensorSpec
-from .glyphs import bell, curve, dot, gelu, hard_swish, line, polyline, rect, s_curve
+from .glyphs import bell, curve, dot, gelu, hard_swish, line, polyline, rect, s_curve, silu
 from .onnx_weights import batchnorm_weights, layernorm_weights, linear_weights
 from .rules import P_BIAS, need_kind, num_text, numel, steps
 
@@ -244,6 +244,13 @@ BLOCKS = [
         params=(), infer=_not_tokens("ReLU6"), build=_act("ReLU6"), color="#fb8c00",
         code=_code_fn("F.relu6({a})"), glyph=(polyline((0.1, 0.75), (0.38, 0.75), (0.62, 0.25), (0.9, 0.25)),),
         keeps_size=True,
+    ),
+    BlockSpec(
+        type="SiLU", category="Activation", label="SiLU (swish)",
+        help="x * sigmoid(x), also called swish: a smooth curve like ReLU that lets small negative values "
+             "through and dips a little below zero. Used throughout EfficientNet.",
+        params=(), infer=_not_tokens("SiLU"), build=_act("SiLU"), color="#fb8c00",
+        code=_code_fn("F.silu({a})"), glyph=(curve(silu),), keeps_size=True,
     ),
     BlockSpec(
         type="HardSwish", category="Activation", label="Hard swish",

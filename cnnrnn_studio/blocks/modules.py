@@ -84,6 +84,27 @@ class Add(nn.Module):
         return out
 
 
+class Multiply(nn.Module):
+    """The element-wise product. gates[i] = (lead, trail) gives a vector input [B,F] size-1 axes before and
+    after its features, so it scales the channels of the others: [B,C] -> [B,C,1,1] for images."""
+
+    def __init__(self, gates: tuple[tuple[int, int] | None, ...] = ()):
+        super().__init__()
+        self.gates = tuple(gates)
+
+    def forward(self, *xs: torch.Tensor) -> torch.Tensor:
+        out = None
+        for i, x in enumerate(xs):
+            gate = self.gates[i] if i < len(self.gates) else None
+            if gate is not None:
+                for _ in range(gate[0]):
+                    x = x.unsqueeze(1)
+                for _ in range(gate[1]):
+                    x = x.unsqueeze(-1)
+            out = x if out is None else out * x
+        return out
+
+
 class Concat(nn.Module):
     def __init__(self, dim: int):
         super().__init__()

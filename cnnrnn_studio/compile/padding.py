@@ -6,7 +6,7 @@ block through one of the rules below, chosen once when the model is built from t
 torch module (dispatch on module types, the blocks stay the one registry of what they are):
 
 - per step (Dense, activations, Dropout, Softmax/LayerNorm over features, Embedding, Add and
-  Concat on features, anything applied frame by frame): real steps only ever see real steps;
+  Concat on features, Multiply, anything applied frame by frame): real steps only ever see real steps;
   the padded steps are set back to zero after the block (a bias would make them non-zero, and
   the next convolution would read them).
 - convolution and pooling over time: a real output step reads real steps and the zeros past the
@@ -37,10 +37,10 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from ..blocks.modules import Add, Concat, FlattenFrom, GlobalPool, Negate, OverTime, PerFrame, Recurrent
+from ..blocks.modules import Add, Concat, FlattenFrom, GlobalPool, Multiply, Negate, OverTime, PerFrame, Recurrent
 
 #: Modules that work on every step (or frame) on its own: the time axis passes through unchanged.
-_PER_STEP = (nn.Linear, nn.Dropout, nn.ReLU, nn.LeakyReLU, nn.Tanh, nn.Sigmoid, nn.GELU, nn.ReLU6,
+_PER_STEP = (nn.Linear, nn.Dropout, nn.ReLU, nn.LeakyReLU, nn.Tanh, nn.Sigmoid, nn.GELU, nn.ReLU6, nn.SiLU,
              nn.Hardswish, nn.Hardsigmoid, nn.Embedding, nn.LayerNorm, nn.Identity)
 
 #: A rule: (module, inputs, their lengths (None = no padded time axis)) -> (output, its lengths).
@@ -193,6 +193,9 @@ def _rule(mod: nn.Module, timed: list[bool]) -> tuple[Rule | None, str | None]:
             return None, "it joins on the time axis"
         if not all(timed):
             return None, "it mixes a padded sequence with an input that has no time axis"
+        return _per_step, None
+    if isinstance(mod, Multiply):
+        # a vector without time scales every step alike (a gate); two sequences multiply step by step
         return _per_step, None
     if isinstance(mod, _PER_STEP):
         return _per_step, None

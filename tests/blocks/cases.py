@@ -55,6 +55,7 @@ CASES = [
     ("Sigmoid", {}, [CLIP]),
     ("GELU", {}, [SEQ]),
     ("ReLU6", {}, [IMG]),
+    ("SiLU", {}, [IMG]),
     ("HardSwish", {}, [CLIP]),
     ("HardSigmoid", {}, [SEQ]),
     ("Softmax", {}, [VEC]),
@@ -69,6 +70,11 @@ CASES = [
     ("Embedding", {"num_embeddings": 30, "embedding_dim": 8}, [S("tokens", (None,))]),
     ("Add", {}, [IMG, IMG]),
     ("Add", {}, [VSEQ, VSEQ, VSEQ]),
+    ("Multiply", {}, [IMG, IMG]),
+    ("Multiply", {}, [IMG, S("vector", (3,))]),  # squeeze-and-excitation: one gate per channel
+    ("Multiply", {}, [VSEQ, S("vector", (5,))]),
+    ("Multiply", {}, [CLIP, S("vector", (2,))]),
+    ("Multiply", {}, [VEC, S("vector", (1,)), VEC]),
     ("Concat", {}, [IMG, S("image", (5, 12, 10))]),
     ("Concat", {}, [SEQ, S("sequence", (20, 2))]),
     ("Concat", {}, [VEC, S("vector", (2,)), S("vector", (1,))]),
@@ -88,4 +94,8 @@ REFUSED = [
     ("RepeatVector", {}, [SEQ], ("GlobalAvgPool first",)),
     ("RepeatVector", {}, [CLIP], ("GlobalAvgPool",)),
     ("RepeatVector", {}, [TOK], ("Embedding",)),
+    ("Multiply", {}, [IMG, S("image", (4, 12, 10))], ("same shape", "[3, 12, 10]", "[4, 12, 10]")),
+    ("Multiply", {}, [IMG, S("vector", (5,))], ("3 numbers", "one per channel", "Dense")),
+    ("Multiply", {}, [SEQ, IMG], ("one kind", "a sequence over time", "an image")),
+    ("Multiply", {}, [TOK, TOK], ("Embedding",)),
 ]

@@ -53,6 +53,16 @@ NETWORKS = {
         ("bn", "BatchNorm", {}), ("gru", "GRU", {"hidden_size": 5, "return_sequences": True}),
         ("rnn", "RNN", {"hidden_size": 4}), ("d", "Dense", {"out_features": 2}), ("out", "Output", {}),
     ],
+    "gate_over_time": [  # squeeze-and-excitation over time: the pooled gate scales every step alike
+        _seq_input(), ("c", "Conv1d", {"out_channels": 4, "kernel_size": 3, "padding": "same"}),
+        ("gap", "GlobalAvgPool", {}), ("d1", "Dense", {"out_features": 4}), ("sig", "Sigmoid", {}),
+        ("mul", "Multiply", {}), ("silu", "SiLU", {}), ("gmp", "GlobalMaxPool", {}),
+        ("d", "Dense", {"out_features": 2}), ("out", "Output", {}),
+    ],
+}
+LINKS = {
+    "gate_over_time": [("in", "c"), ("c", "gap"), ("gap", "d1"), ("d1", "sig"), ("c", "mul", 0), ("sig", "mul", 1),
+                       ("mul", "silu"), ("silu", "gmp"), ("gmp", "d"), ("d", "out")],
 }
 
 
@@ -68,7 +78,7 @@ def _alone(model, xs):
 @pytest.mark.parametrize("name", sorted(NETWORKS))
 def test_each_sample_in_a_padded_batch_gets_its_own_output(name):
     torch.manual_seed(1)
-    model = build_model(chain(*NETWORKS[name]))
+    model = build_model(chain(*NETWORKS[name], links=LINKS.get(name)))
     assert model.padding_problem is None
     # Make the BatchNorm running statistics something other than their start (0 mean, 1 variance).
     with torch.no_grad():

@@ -190,11 +190,19 @@ CASE_IDS = [f"{i:02d}_{c[0]}" for i, c in enumerate(CASES)]
 
 
 def _adapt(g: Graph, src: str, have, want, name: str, port: int) -> str:
-    """A block from `have` (the Input's spec) to `want` (another input's spec) of the same kind."""
+    """A block from `have` (the Input's spec) to `want` (another input's spec): of the same kind, or a
+    vector made by global pooling and a Dense."""
     if port == 0:
         return src
     if have == want:  # a second link from the same block is not allowed: pass through a Dropout
         g.add_block("Dropout", {"p": 0.0}, name)
+    elif want.kind == "vector" and have.kind != "vector":  # a gate (Multiply): pooled, then a Dense
+        while have.kind != "vector":
+            g.add_block("GlobalAvgPool", {}, f"{name}_pool{have.kind}")
+            g.add_link(src, f"{name}_pool{have.kind}")
+            src = f"{name}_pool{have.kind}"
+            have = analyze_spec(g, src)
+        g.add_block("Dense", {"out_features": want.features}, name)
     elif want.kind in ("image", "image_sequence"):
         g.add_block("Conv2d", {"out_channels": want.features, "kernel_size": 1}, name)
     else:

@@ -13,7 +13,11 @@ Two ways in:
   ConstantOfShape or Expand of zeros for zero initial states, Mul on sizes as the dynamo exporter
   writes a flatten) is followed symbolically; nodes on constants only are folded with onnx's
   reference evaluator. The last step of a one-way recurrent layer's output (`out[:, -1]`: Gather or
-  Slice on the time axis) is the block's last-step output (return_sequences false).
+  Slice on the time axis) is the block's last-step output (return_sequences false). A Mul of two
+  layers' outputs is a Multiply block (x * Sigmoid(x), as torch writes nn.SiLU, is one SiLU block), and
+  the squeeze-and-excitation gate of MobileNetV3 and EfficientNet comes in as the studio draws it: the
+  pooled channels [N, C, 1, 1] are a vector, their 1x1 convolutions Dense layers, and the Multiply
+  scales each channel of the image by that vector.
 
 Either way the result is verified: the rebuilt network must compute what onnxruntime computes
 on the original file (random inputs; onnx's reference evaluator for batch-first recurrent layers,

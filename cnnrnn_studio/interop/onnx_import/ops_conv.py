@@ -39,6 +39,8 @@ class _ConvOps(_ConverterBase):
 
         x = self.vals[node.input[0]]
         w = np.asarray(self.const(node.input[1], node), dtype=np.float32)
+        if x.kind == "vector":
+            return self._conv_on_channels(node, a, x, w)
         n = w.ndim - 2
         dims = self._spatial(node, x, n)
         k = list(a.get("kernel_shape", w.shape[2:]))
@@ -61,6 +63,23 @@ class _ConvOps(_ConverterBase):
             weights["bias"] = np.asarray(self.const(node.input[2], node), dtype=np.float32)
         bid = self.new_block("Conv1d" if dims == 1 else "Conv2d", params, [x.block], weights)
         self._set(node, _V(bid, x.kind, x.roles))
+
+    def _conv_on_channels(self, node: NodeProto, a: dict[str, Any], x: _V, w: Any) -> None:
+        """A 1x1 convolution of one value per channel ([N, C, 1, 1] after a global pool, as squeeze-and-
+        excitation blocks write their layers) is a Dense layer on the vector."""
+        import numpy as np
+
+        n = w.ndim - 2
+        if x.roles[:2] != ("N", "F") or len(x.roles) != n + 2 or any(r != 1 for r in x.roles[2:]):
+            self.fail(node, "slides over a vector laid out in a way the studio's layers do not read.")
+        if any(k != 1 for k in w.shape[2:]) or any(self._pads(node, a, n, self.fail)) or int(a.get("group", 1)) != 1:
+            self.fail(node, "convolves one value per channel (after a global pool) with a window wider than 1, "
+                            "padding or groups; only a plain 1x1 convolution there (a Dense layer) has a block.")
+        weights = {"weight": w.reshape(w.shape[0], w.shape[1])}
+        if len(node.input) > 2 and node.input[2]:
+            weights["bias"] = np.asarray(self.const(node.input[2], node), dtype=np.float32)
+        bid = self.new_block("Dense", {"out_features": int(w.shape[0]), "bias": "bias" in weights}, [x.block], weights)
+        self._set(node, _V(bid, "vector", x.roles))
 
     def _pool(self, node: NodeProto, a: dict[str, Any], op: str) -> None:
         x = self.vals[node.input[0]]

@@ -1,4 +1,4 @@
-"""Converters for activations, dropout, softmax, Add, dense layers (Gemm, MatMul) and normalisation."""
+"""Converters for activations, dropout, softmax, Add, Mul, dense layers (Gemm, MatMul) and normalisation."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ if TYPE_CHECKING:
 
 
 class _LayerOps(_ConverterBase):
-    """Activations, Dropout, Softmax, Add, Gemm and MatMul (Dense), BatchNorm and LayerNorm."""
+    """Activations, Dropout, Softmax, Add, Mul (Multiply, or SiLU for x * sigmoid(x)), Gemm and MatMul (Dense),
+    BatchNorm and LayerNorm."""
 
     def _unary(self, node: NodeProto, btype: str, params: dict | None = None) -> None:
         x = self.vals[node.input[0]]
@@ -29,6 +30,7 @@ class _LayerOps(_ConverterBase):
 
     def _op_Sigmoid(self, node: NodeProto, a: dict[str, Any]) -> None:
         self._unary(node, "Sigmoid")
+        self.sigmoid_of[node.output[0]] = node.input[0]
 
     def _op_LeakyRelu(self, node: NodeProto, a: dict[str, Any]) -> None:
         self._unary(node, "LeakyReLU", {"negative_slope": float(a.get("alpha", 0.01))})
@@ -100,6 +102,39 @@ class _LayerOps(_ConverterBase):
                 b.open_bias = False
                 return self._set(node, x)
         self.fail(node, "adds a constant to a value; only a Dense layer's bias (MatMul + Add) has a block.")
+
+    def _op_Mul(self, node: NodeProto, a: dict[str, Any]) -> None:
+        """x * sigmoid(x) is SiLU (both torch exporters write nn.SiLU so); any other product of layers'
+        outputs is a Multiply, where a vector of one value per channel scales the channels (a gate)."""
+        xs = [self.vals.get(i) for i in node.input]
+        if any(x is None for x in xs):
+            self.fail(node, "multiplies a value by a constant; the studio's Multiply multiplies layers' outputs only.")
+        for k in (0, 1):
+            gate, x_name = node.input[k], node.input[1 - k]
+            if self.sigmoid_of.get(gate) == x_name and self.uses.get(gate, 0) == 1:
+                del self.blocks[self.vals[gate].block]  # the Sigmoid is part of the SiLU
+                x = self.vals[x_name]
+                bid = self.new_block("SiLU", {}, [x.block])
+                return self._set(node, _V(bid, x.kind, x.roles))
+        if len({x.block for x in xs}) < len(xs):
+            self.fail(node, "multiplies a value by itself; no block squares a value.")
+        shaped = [x for x in xs if x.kind != "vector"]
+        first = self._alike(node, shaped or xs, "multiplies")
+        for x in xs:
+            if x.kind == "vector" and x.roles != first.roles and not self._scales_channels(x, first):
+                self.fail(node, "multiplies by a vector whose axes do not line up with the channels of the other "
+                                "input; the studio's Multiply scales each channel by one number.")
+        bid = self.new_block("Multiply", {}, [x.block for x in xs])
+        self._set(node, _V(bid, first.kind, first.roles))
+
+    @staticmethod
+    def _scales_channels(gate: _V, x: _V) -> bool:
+        """The gate's axes are x's batch and channels (features) in x's places, with size 1 elsewhere:
+        [N, C, 1, 1] beside an image [N, C, H, W] after a global pool, say."""
+        if len(gate.roles) != len(x.roles):
+            return False
+        want = {"N": "N", "C": "F", "F": "F"}
+        return all(g == want.get(r, 1) for g, r in zip(gate.roles, x.roles))
 
     def _op_Gemm(self, node: NodeProto, a: dict[str, Any]) -> None:
         x = self.vals[node.input[0]]
@@ -181,6 +216,7 @@ OPS: dict[str, Callable[..., None]] = {
     "Dropout": _LayerOps._op_Dropout,
     "Softmax": _LayerOps._op_Softmax,
     "Add": _LayerOps._op_Add,
+    "Mul": _LayerOps._op_Mul,
     "Gemm": _LayerOps._op_Gemm,
     "MatMul": _LayerOps._op_MatMul,
     "BatchNormalization": _LayerOps._op_BatchNormalization,

@@ -102,6 +102,11 @@ class _ShapeOps(_ConverterBase):
             return self._set(node, _V(bid, "seq", ("N", "T", "F")))
         if x.kind == "vector" and len(t) == 2 and t[0] in ("copy", -1):
             return self._set(node, _V(x.block, "vector", ("N", "F")))
+        if x.kind == "vector" and len(t) > 2 and all(q == 1 for q in t[2:]) \
+                and (t[0] == "copy" or (t[0] == -1 and t[1] != -1)):
+            # y.view(b, c, 1, 1): a vector given size-1 axes, to scale an image's channels (a gate); the file
+            # checks that its sizes fit, and the import check catches a batch that -1 would change
+            return self._set(node, _V(x.block, "vector", ("N", "F") + (1,) * (len(t) - 2)))
         if x.kind == "seq" and r == ("N", "T", "F") and len(t) == 2 and t[0] == "copy":
             return self._flatten_block(node, x)
         if x.kind == "rnn_y" and r[2:] == ("D", "H") and len(t) == 3 and t[:2] == ["copy", "copy"]:
@@ -147,7 +152,19 @@ class _ShapeOps(_ConverterBase):
         self.fail(node, "removes an axis in a way no block does.")
 
     def _op_Unsqueeze(self, node: NodeProto, a: dict[str, Any]) -> None:
-        self.fail(node, "adds an axis; no block does that.")
+        x = self.vals[node.input[0]]
+        axes = self.axes_arg(node, a)
+        if x.kind == "vector" and axes is not None:
+            # y[:, :, None, None]: size-1 axes after the batch, to scale an image's channels (a gate)
+            rank = len(x.roles) + len(axes)
+            at = sorted(q % rank for q in axes)
+            if len(set(at)) == len(at) and 0 not in at:
+                roles = list(x.roles)
+                for q in at:
+                    roles.insert(q, 1)
+                return self._set(node, _V(x.block, "vector", tuple(roles)))
+        self.fail(node, "adds an axis; the studio follows only size-1 axes added after the batch to a vector "
+                        "(to scale the channels of an image by it).")
 
     def _op_Gather(self, node: NodeProto, a: dict[str, Any]) -> None:
         import numpy as np

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 # Operators with a block (or a pattern the blocks cover), and the shape plumbing around them.
 BLOCK_OPS = ("Conv", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "Gemm", "MatMul", "Add",
-             "Relu", "Tanh", "Sigmoid", "LeakyRelu", "Clip", "HardSwish", "HardSigmoid", "BatchNormalization", "LayerNormalization", "LSTM", "GRU",
+             "Mul", "Relu", "Tanh", "Sigmoid", "LeakyRelu", "Clip", "HardSwish", "HardSigmoid", "BatchNormalization", "LayerNormalization", "LSTM", "GRU",
              "RNN", "Flatten", "Concat", "Softmax", "Dropout", "Identity", "ReduceMean", "ReduceMax")
 PLUMBING_OPS = ("Neg", "Transpose", "Reshape", "Squeeze", "Unsqueeze", "Gather", "Shape", "Slice", "ConstantOfShape",
                 "Constant", "Cast", "Expand")

@@ -72,6 +72,7 @@ class _ConverterBase:
         self.blocks: dict[str, _Block] = {}
         self.uses: dict[str, int] = {}
         self.rnn_use: dict[str, str] = {}  # rnn block -> "sequence" | "final"
+        self.sigmoid_of: dict[str, str] = {}  # a Sigmoid's output -> its input (x * sigmoid(x) is SiLU)
 
     def fail(self, node: NodeProto, why: str) -> NoReturn:
         label = f"node '{node.name}' ({node.op_type})" if node.name else f"{article(node.op_type)} {node.op_type} node"
