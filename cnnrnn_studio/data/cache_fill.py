@@ -50,6 +50,8 @@ class CacheFill:
 
         self.listing, self.size, self.color = listing, size, color
         self.folder, self.key, self.tmp = folder, key, tmp
+        #: the pixel file, memory-mapped read-only before decoding starts (it is renamed when complete)
+        self.pixels = np.load(tmp, mmap_mode="r", allow_pickle=False)
         n = len(listing)
         self._state = np.zeros(n, dtype=np.int8)
         self._left = n
@@ -201,6 +203,12 @@ class CacheFill:
 
 
 _ACTIVE: weakref.WeakSet[CacheFill] = weakref.WeakSet()
+
+
+def running(folder: Path, key: str) -> CacheFill | None:
+    """The fill of this process still decoding the cache ``key`` in ``folder``, if there is one."""
+    return next((f for f in list(_ACTIVE) if f.key == key and f.folder == folder and not f.complete
+                 and f._error is None and not f._stopping), None)
 
 
 def stop_all() -> None:

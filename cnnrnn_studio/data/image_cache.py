@@ -24,6 +24,7 @@ import hashlib
 import io
 import json
 import os
+import secrets
 import shutil
 import sys
 from collections import deque
@@ -200,15 +201,20 @@ def open_cache(
     meta = _read_meta(meta_path) if pixels_path.is_file() else None
     built, decoded_on = False, ""
     stale = meta is None or meta.get("files") != listing.files
-    if stale and in_background and len(listing):
-        from .cache_fill import CacheFill, fills_in_background
+    if stale and len(listing):
+        from . import cache_fill
 
-        if fills_in_background():
-            tmp = _start_file(listing, size, color, folder, key)
-            pixels = np.load(tmp, mmap_mode="r", allow_pickle=False)  # mapped before it can be renamed
-            fill = CacheFill(listing, size, color, folder, key, tmp)
-            return CachedImages(pixels=pixels, files=list(listing.files), labels=list(listing.labels), resized=-1,
-                                path=pixels_path, built=True, filling=fill)
+        running = cache_fill.running(folder, key)  # this process is filling it already: share that
+        if running is not None and in_background:
+            return CachedImages(pixels=running.pixels, files=list(listing.files), labels=list(listing.labels),
+                                resized=-1, path=pixels_path, built=True, filling=running)
+        if running is not None:
+            running.wait_all()
+            return open_cache(root, size, color, progress=progress, cancel=cancel, listing=listing)
+        if in_background and cache_fill.fills_in_background():
+            fill = cache_fill.CacheFill(listing, size, color, folder, key, _start_file(listing, size, color, folder, key))
+            return CachedImages(pixels=fill.pixels, files=list(listing.files), labels=list(listing.labels),
+                                resized=-1, path=pixels_path, built=True, filling=fill)
     if stale:
         meta, decoded_on = _build(listing, size, color, folder, key, progress, cancel)
         built = True
@@ -320,7 +326,8 @@ def _start_file(listing: FolderListing, size: tuple[int, int], color: str, folde
             f"folder {folder}, but only {format_bytes(free)} is free; free some space, or set {CACHE_ENV} to a "
             "folder on a bigger disk", path=folder)
     _forget_abandoned(folder)
-    tmp = folder / f"{key}.{os.getpid()}.partial.npy"
+    # pid (for _forget_abandoned) and a token: two builds of one folder in one process never share a file
+    tmp = folder / f"{key}.{os.getpid()}.{secrets.token_hex(4)}.partial.npy"
     try:
         out = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.uint8, shape=(n, channels_of(color), *size))
         del out  # the decoders open the file themselves, by rows
@@ -337,7 +344,7 @@ def _finish_file(tmp: Path, listing: FolderListing, size: tuple[int, int], color
     os.replace(tmp, folder / f"{key}.npy")
     meta = {"format": CACHE_FORMAT, "root": str(listing.root.resolve()), "size": list(size), "color": color,
             "files": listing.files, "labels": listing.labels, "resized": resized}
-    meta_tmp = folder / f"{key}.{os.getpid()}.partial.json"
+    meta_tmp = tmp.with_suffix(".json")
     meta_tmp.write_text(json.dumps(meta), encoding="utf-8")
     os.replace(meta_tmp, folder / f"{key}.json")
     _forget_older(folder, key, meta)

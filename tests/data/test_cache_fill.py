@@ -213,3 +213,22 @@ def test_the_command_line_stops_background_decoding_before_it_returns(tmp_path, 
     assert "expects image [1, 8, 8]" in capsys.readouterr().err
     assert len(seen) == 1 and not seen[0].complete  # stopped before main returned, half done
     assert [p.name for p in cache.iterdir() if p.is_file()] == []
+
+
+def test_loads_of_a_folder_being_filled_share_that_fill(tmp_path, cache, monkeypatch):
+    import threading
+
+    go = _held_decoding(monkeypatch)
+    root = make_folder(tmp_path / "pics")
+    first = open_cache(root, (8, 8), "rgb", in_background=True)
+    second = open_cache(root, (8, 8), "rgb", in_background=True)
+    assert second.filling is first.filling
+    assert len([p for p in cache.iterdir() if p.name.endswith(".partial.npy")]) == 1
+    done = []
+    waiting = threading.Thread(target=lambda: done.append(open_cache(root, (8, 8), "rgb")))
+    waiting.start()  # a load that needs the whole cache waits for the fill instead of decoding again
+    go.set()
+    waiting.join()
+    assert done[0].filling is None and first.filling.complete
+    assert np.array_equal(np.asarray(done[0].pixels), np.asarray(first.pixels))
+    assert sorted(p.suffix for p in cache.iterdir()) == [".json", ".npy"]
