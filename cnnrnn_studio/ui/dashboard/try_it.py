@@ -381,7 +381,8 @@ class TryItPanel(QWidget):
             if w is not None:
                 w.deleteLater()
         self._bar_widgets = []
-        names = self.class_names if self.task == "classification" else ["predicted value"]
+        names = (self.class_names if self.task == "classification" else ["read"] if self.task == "ctc"
+                 else ["predicted value"])
         for i, name in enumerate(names):
             label = QLabel(str(name))
             bar = QProgressBar()
