@@ -147,15 +147,16 @@ def read_image_folder(root: Path, size: tuple[int, int], color: str, role: str, 
     The pixels come from the folder's cache (decoded once, see image_cache). A set whose float32
     numbers would take more than ``streaming.STREAM_ABOVE`` bytes stays on disk (``MappedRows``: batches are
     read as training asks for them); a smaller one is held in memory, which trains fastest.
-    ``decode_alongside``: a streamed set whose cache is not made yet is returned at once and decoded
-    in the background while it is read (cache_fill: training's first epoch need not wait for it)."""
+    ``decode_alongside``: a set whose cache is not made yet is returned at once, decoded in the
+    background while it is read, and read from disk this time whatever its size (cache_fill: a
+    training's first epoch need not wait for the decoding; later loads find the cache ready)."""
     require_folder(root, role)
     listing = list_folder(root)
     streamed = streams(len(listing), channels_of(color), size)
     cache = open_cache(root, size, color, progress=progress, cancel=cancel, listing=listing,
-                       in_background=decode_alongside and streamed)
+                       in_background=decode_alongside)
     x: np.ndarray | MappedRows = MappedRows(cache.pixels, fill=cache.filling)
-    if not streamed:
+    if not streamed and cache.filling is None:
         x = cache.pixels.astype(np.float32)
         x /= np.float32(255.0)  # in place: one float copy of the set, not two
     return Pool(x=x, targets=cache.labels, source=str(root), extra={"files": cache.files}), cache.resized
@@ -188,14 +189,16 @@ def load_image_folder(
         resized = -1 if -1 in (resized, resized_test) else resized + resized_test
     channels = 1 if color == "grayscale" else 3
     streamed = isinstance(train.x, MappedRows)
+    too_many = streams(len(train) + (len(test) if test is not None else 0), channels, size)
     description = (
         f"Images from the folder {train_path.name}: {len(train):,} pictures, {count_phrase(train.targets)}, "
         f"{'grayscale' if channels == 1 else 'colour'} {size[0]}x{size[1]} pixels"
         + (f" ({resized:,} resized to fit)" if resized > 0 else "")
         + "."
         + (" Too many to hold in memory: training reads them batch by batch from their cache on disk"
-           + (", decoding them into it while the first epoch trains." if resized < 0 else ".")
+           if too_many and streamed else " Training reads them batch by batch from their cache on disk"
            if streamed else "")
+        + (", decoding them into it while the first epoch trains." if resized < 0 else "." if streamed else "")
     )
     meta = {
         "streamed": streamed,

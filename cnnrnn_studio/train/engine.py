@@ -377,9 +377,10 @@ class Trainer:
             if not analysis.ok:
                 raise ValidationError(analysis.errors)
         if self.dataset is None:
-            # a big image folder not decoded yet is decoded while the first epoch reads it (cache_fill)
+            # On the CPU an image folder not decoded yet is decoded while the first epoch reads it
+            # (cache_fill). A GPU trains fastest from data held on it: there the folder is decoded first.
             self.dataset = load_project_dataset(project, seed=cfg.seed, validation_split=cfg.validation_split,
-                                                decode_alongside=True)
+                                                decode_alongside=resolve_device(cfg.device).type == "cpu")
         ds = self.dataset
         check_fit(project, ds)
         if len(ds.train) == 0:

@@ -107,9 +107,16 @@ def test_a_broken_picture_stops_reading_with_its_name_and_leaves_no_cache(tmp_pa
     assert sorted(p.name for p in cache.iterdir() if p.is_file()) == []
 
 
-def test_training_while_the_cache_fills_equals_training_on_the_ready_cache(tmp_path, cache):
+@pytest.mark.parametrize("too_big_for_memory", [True, False])
+def test_training_while_the_cache_fills_equals_training_on_the_ready_cache(tmp_path, cache, monkeypatch,
+                                                                           too_big_for_memory):
+    """On the CPU the engine reads a folder with no cache from disk while decoding it, whatever its
+    size; the next run finds the cache (a small set is then held in memory): the same training."""
     from cnnrnn_studio.project import Project
     from cnnrnn_studio.train import train
+
+    if not too_big_for_memory:
+        monkeypatch.setattr(streaming, "STREAM_ABOVE", 256 * 2**20)
 
     root = make_folder(tmp_path / "pics", per_class=30)
     blocks = [("input", "Input", {"kind": "image", "shape": [3, 8, 8]}),
@@ -125,7 +132,8 @@ def test_training_while_the_cache_fills_equals_training_on_the_ready_cache(tmp_p
     assert filled.dataset.train.x.fill is not None  # the engine loaded it decoding alongside
     assert find_cache(list_folder(root), (8, 8), "rgb") is not None
     ready = train(project, epochs=2, batch_size=8, device="cpu", seed=1, out=str(tmp_path / "b"))
-    assert ready.dataset.train.x.fill is None
+    assert ready.dataset.meta["streamed"] is too_big_for_memory
+    assert getattr(ready.dataset.train.x, "fill", None) is None
     assert [r["train_loss"] for r in filled.metrics] == [r["train_loss"] for r in ready.metrics]
     for name, value in filled.model.state_dict().items():
         assert torch.equal(value, ready.model.state_dict()[name]), name
