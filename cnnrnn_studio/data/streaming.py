@@ -103,10 +103,9 @@ class MappedRows:
         """The rows at positions ``idx`` of these rows, still on disk (nothing is read)."""
         return MappedRows(self.source, self.rows[np.asarray(idx, dtype=np.int64)], self.fill)
 
-    def read(self, positions: np.ndarray) -> torch.Tensor:
-        """float32 rows at ``positions`` (a 1-d integer array), read from the file now."""
-        import torch
-
+    def raw(self, positions: np.ndarray) -> np.ndarray:
+        """Rows at ``positions`` (a 1-d integer array) as the file stores them (uint8 pixels stay
+        0..255), read from the file now."""
         rows = self.rows[positions]
         if self.filling:
             self.fill.wait(rows)
@@ -114,7 +113,13 @@ class MappedRows:
         order = np.argsort(rows, kind="stable")
         block = np.empty((len(rows), *self.source.shape[1:]), dtype=self.source.dtype)
         block[order] = self.source[rows[order]]
-        t = torch.from_numpy(block)
+        return block
+
+    def read(self, positions: np.ndarray) -> torch.Tensor:
+        """float32 rows at ``positions`` (a 1-d integer array), read from the file now."""
+        import torch
+
+        t = torch.from_numpy(self.raw(positions))
         if self._scale is not None:
             return t.float().div_(self._scale)
         return t.float() if t.dtype != torch.float32 else t

@@ -109,11 +109,16 @@ def make_batches(x, indices, batch_size, rng=None):
 
 
 def to_tensors(x, y, idx, device):
+    """A batch as tensors on the device. Image pixels stored as bytes (uint8, 0..255) become
+    float32 from 0 to 1 here, divided on the CPU as the studio divides them (the same numbers)."""
     xb = np.stack([x[i] for i in idx]) if isinstance(x, list) else x[idx]
     yb = y[idx]
     if PER_STEP and isinstance(x, list):
         yb = step_targets(yb, xb.shape[1])
-    return torch.from_numpy(np.ascontiguousarray(xb)).to(device), torch.from_numpy(np.ascontiguousarray(yb)).to(device)
+    xt = torch.from_numpy(np.ascontiguousarray(xb))
+    if xt.dtype == torch.uint8:
+        xt = xt.float().div_(255.0)
+    return xt.to(device), torch.from_numpy(np.ascontiguousarray(yb)).to(device)
 
 
 # --- targets at every time step, and CTC reading -------------------------------------------

@@ -1,10 +1,12 @@
 """`--torchrun-script OUT_DIR`: a folder that trains the network past one machine with plain DDP.
 
 The folder holds model.py (the readable generated module), data.npz (the project's dataset
-splits, numpy arrays only: no pickle), train.py (a plain DistributedDataParallel script for
-torchrun), project.json (to open the network in the studio) and README.md with the exact
-commands. train.py's process 0 writes weights.safetensors under the studio's weight names plus
-summary.json, so the result loads back into the studio as a run.
+splits, numpy arrays only: no pickle; an image folder too big for memory is copied from its disk
+cache a chunk of rows at a time, its pixels kept as uint8 bytes that train.py divides by 255),
+train.py (a plain DistributedDataParallel script for torchrun), project.json (to open the
+network in the studio) and README.md with the exact commands. train.py's process 0 writes
+weights.safetensors under the studio's weight names plus summary.json, so the result loads back
+into the studio as a run.
 
 Variable-length data: the sequences are stored end to end in x_<split> with their lengths in
 x_<split>_lengths, and train.py groups each process's samples by exact length into batches
@@ -20,7 +22,6 @@ a project someone sends must not take other files with it.
 
 from __future__ import annotations
 
-import io
 import os
 import shutil
 import tempfile
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
 
 MARKER = ".cnnrnn-studio-torchrun"
 MARKER_FORMAT = "cnnrnn-studio-torchrun"
+DATA_FILE = "data.npz"
 OUTPUT_FILES = ("model.py", "train.py", "data.npz", "project.json", "README.md", "init.safetensors")
 
 README_SECTION = """\
@@ -48,8 +50,9 @@ plain PyTorch DistributedDataParallel (DDP) script that runs on several GPUs or 
 
 1. Export the project: `cnnrnn-studio export my_project.json --torchrun-script ddp_job/`
    (add `--weights RUN_FOLDER` to start from trained weights). The folder holds `model.py`
-   (the network as readable PyTorch), `data.npz` (the dataset's splits), `train.py`,
-   `project.json` and a README with these commands.
+   (the network as readable PyTorch), `data.npz` (the dataset's splits; an image folder too big
+   for memory keeps its pixels as bytes 0..255, which `train.py` divides by 255 as the studio
+   does), `train.py`, `project.json` and a README with these commands.
 2. Copy the folder to the machine(s). They need Python with `torch`, `numpy` and
    `safetensors` (`pip install torch numpy safetensors`), not the studio.
 3. One machine, N GPUs (or N CPU processes):
@@ -164,8 +167,13 @@ def _check_fit(dataset: Dataset, analysis: Analysis) -> None:
 
 
 def dataset_arrays(dataset: Dataset) -> dict[str, Any]:
-    """The splits as plain numpy arrays (variable lengths stored end to end plus lengths)."""
+    """The splits as plain numpy arrays (variable lengths stored end to end plus lengths).
+
+    A split read from disk batch by batch (an image folder too big for memory) stays on disk: its
+    x is the split's MappedRows, which write_npz copies a chunk of rows at a time."""
     import numpy as np
+
+    from ..data.streaming import is_streamed
 
     out: dict[str, Any] = {}
     for name in ("train", "val", "test"):
@@ -175,6 +183,8 @@ def dataset_arrays(dataset: Dataset) -> dict[str, Any]:
             tail = tuple(dataset.sample_shape[1:])
             out[f"x_{name}"] = np.concatenate(xs, axis=0) if xs else np.zeros((0, *tail), dtype=np.float32)
             out[f"x_{name}_lengths"] = np.asarray([len(a) for a in xs], dtype=np.int64)
+        elif is_streamed(split):
+            out[f"x_{name}"] = split.x
         else:
             out[f"x_{name}"] = split.x.numpy()
         out[f"y_{name}"] = split.y.numpy()
@@ -184,6 +194,60 @@ def dataset_arrays(dataset: Dataset) -> dict[str, Any]:
         if key in (dataset.meta or {}):
             out[key] = np.asarray(dataset.meta[key], dtype=np.float64)
     return out
+
+
+#: Bytes of rows copied from disk into data.npz at a time (the export's memory does not grow with the set).
+CHUNK_BYTES = 4 * 2**20
+
+
+def stored_dtype(x: Any) -> Any:
+    """The dtype x_<split> gets in data.npz: uint8 for pixels kept on disk as bytes (4 times smaller
+    than float32; train.py divides them by 255 per batch, as the studio does), else float32 as read."""
+    import numpy as np
+
+    from ..data.streaming import MappedRows
+
+    if isinstance(x, MappedRows):
+        return np.dtype(np.uint8) if x.source.dtype == np.uint8 else np.dtype(np.float32)
+    return x.dtype
+
+
+def _write_rows(fid: Any, rows: Any) -> None:
+    """One .npy member holding MappedRows ``rows`` as stored_dtype: the header, then the rows a
+    chunk at a time (never the whole set in memory)."""
+    import numpy as np
+    from numpy.lib import format as npy
+
+    dtype = stored_dtype(rows)
+    header = {"descr": npy.dtype_to_descr(dtype), "fortran_order": False, "shape": tuple(rows.shape)}
+    try:
+        npy.write_array_header_1_0(fid, header)
+    except ValueError:  # a header too long for format 1.0 (as np.save does)
+        npy.write_array_header_2_0(fid, header)
+    row_bytes = max(1, int(np.prod(rows.shape[1:], dtype=np.int64)) * dtype.itemsize)
+    step = max(1, CHUNK_BYTES // row_bytes)
+    for start in range(0, len(rows), step):
+        positions = np.arange(start, min(start + step, len(rows)))
+        block = rows.raw(positions) if dtype == np.uint8 else rows.read(positions).numpy()
+        fid.write(memoryview(np.ascontiguousarray(block, dtype=dtype)).cast("B"))  # no copy of the chunk
+
+
+def write_npz(path: Path, arrays: dict[str, Any]) -> None:
+    """What np.savez_compressed(path, **arrays) writes, straight into the file (never pickled):
+    in-memory arrays as it writes them, and MappedRows (splits on disk) a chunk of rows at a time."""
+    import zipfile
+
+    from numpy.lib import format as npy
+
+    from ..data.streaming import MappedRows
+
+    with zipfile.ZipFile(path, mode="w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+        for key, value in arrays.items():
+            with archive.open(key + ".npy", "w", force_zip64=True) as fid:  # sizes are not known ahead
+                if isinstance(value, MappedRows):
+                    _write_rows(fid, value)
+                else:
+                    npy.write_array(fid, value, allow_pickle=False)
 
 
 def _targets_line(settings: dict) -> str:
@@ -200,7 +264,7 @@ def _targets_line(settings: dict) -> str:
     return "The network makes one prediction per sample."
 
 
-def _readme(project: Project, settings: dict, class_name: str, variable: bool) -> str:
+def _readme(project: Project, settings: dict, class_name: str, variable: bool, pixel_bytes: bool = False) -> str:
     from ..version import __version__
 
     return f"""# {project.name}: distributed training
@@ -241,6 +305,7 @@ on; HOST:PORT is an address and free port of the first machine that all of them 
   `--batch-size` is per process: the effective batch is N times larger.
 * {"Samples have different lengths: they are stored end to end in `x_<split>` with their lengths in `x_<split>_lengths`, and every batch holds samples of one exact length (never padded). Processes may then get different numbers of batches; `DDP.join()` handles that." if variable else "All samples have the same shape."}
 * {_targets_line(settings)}
+* {"Image pixels are stored in `data.npz` as bytes 0..255 (`uint8`, a quarter of the size of float32); `train.py` divides them by 255 when it reads each batch, so the network sees numbers from 0 to 1 exactly as in the studio." if pixel_bytes else "The inputs are stored in `data.npz` as float32, as the network reads them."}
 * Process 0 writes a run folder `run/` (`--out`) as the studio does: `weights.safetensors`
   (the studio's weight names), `metrics.csv` (one row per epoch), `summary.json` (test
   results, settings) and `project.json`. Open it in CNN-RNN Studio as a run, or export it:
@@ -343,19 +408,18 @@ def export_torchrun_script(project: Any, out_dir: Any, *, weights: Any = None, d
     train_py = (TRAIN_PY.replace("@SETTINGS@", settings_text).replace("@AUGMENT_CODE@", augment_code()).replace("@CLASS@", class_name)
                 .replace("@NAME@", project.name.replace('"', "'")).replace("@VERSION@", __version__))
     arrays = dataset_arrays(ds)
-    buf = io.BytesIO()
-    np.savez_compressed(buf, **arrays)
     variable = any(k.endswith("_lengths") for k in arrays)
+    pixel_bytes = any(k.startswith("x_") and stored_dtype(v) == np.uint8 for k, v in arrays.items())
     files: dict[str, bytes] = {
         "model.py": python_source(project).encode(),
         "train.py": train_py.encode(),
-        "data.npz": buf.getvalue(),
         "project.json": (json.dumps(_portable_project(project), indent=2) + "\n").encode(),
-        "README.md": _readme(project, settings, class_name, variable).encode(),
+        "README.md": _readme(project, settings, class_name, variable, pixel_bytes).encode(),
     }
     if init is not None:
         files["init.safetensors"] = init
-    files[MARKER] = (json.dumps({"format": MARKER_FORMAT, "files": sorted(files)}, indent=2) + "\n").encode()
+    written = ["model.py", "train.py", DATA_FILE, *(f for f in files if f not in ("model.py", "train.py"))]
+    files[MARKER] = (json.dumps({"format": MARKER_FORMAT, "files": sorted(written)}, indent=2) + "\n").encode()
     # Everything is written into a fresh folder beside the target first: a failure leaves nothing half done.
     try:
         stage = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=parent))
@@ -363,16 +427,17 @@ def export_torchrun_script(project: Any, out_dir: Any, *, weights: Any = None, d
         raise ExportError(f"cannot write in {parent} ({e.strerror}).", where=str(target)) from None
     try:
         os.chmod(stage, 0o755)  # mkdtemp makes it private; this is a folder to copy to other machines
+        write_npz(stage / DATA_FILE, arrays)  # streamed splits go from their disk cache a chunk at a time
         for name, data in files.items():
             (stage / name).write_bytes(data)
         if not target.exists():
             os.replace(stage, target)
         else:
-            for name in files:
+            for name in (DATA_FILE, *files):
                 os.replace(stage / name, target / name)
     except OSError as e:
         raise ExportError(f"could not be written ({e.strerror}).", where=str(target)) from None
     finally:
         shutil.rmtree(stage, ignore_errors=True)
-    return TorchrunReport(folder=target, files=[f for f in files if f != MARKER],
+    return TorchrunReport(folder=target, files=written,
                           samples={k: len(ds.split(k)) for k in ("train", "val", "test")})
