@@ -224,7 +224,7 @@ atexit.register(stop_all)  # the last resort; the command line and the app call 
 def _lower_priority() -> None:
     """Run a decoding process below the training process: it fills the time training leaves."""
     try:
-        os.nice(5)
+        os.nice(10)
     except (AttributeError, OSError):  # not allowed here: decode at the normal priority
         pass
 

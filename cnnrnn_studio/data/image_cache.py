@@ -229,6 +229,9 @@ def open_cache(
                         resized=int(meta["resized"]), path=pixels_path, built=built, decoded_on=decoded_on)
 
 
+_FORMATS = {".png": ("PNG",), ".jpg": ("JPEG",), ".jpeg": ("JPEG",), ".bmp": ("BMP",)}
+
+
 def decode_row(path: Path, size: tuple[int, int], color: str) -> tuple[np.ndarray, bool]:
     """``image_folder.decode_image``, the same bytes, with less work for the usual picture (8-bit
     grey or RGB): the file is read once, and it is not copied by an EXIF turn it does not have, nor
@@ -239,7 +242,9 @@ def decode_row(path: Path, size: tuple[int, int], color: str) -> tuple[np.ndarra
 
     target = "L" if color == "grayscale" else "RGB"
     try:
-        with Image.open(io.BytesIO(path.read_bytes())) as im:
+        # the format its name says is tried alone (Pillow then skips asking every other format);
+        # a file named wrongly fails here and goes through decode_image, which reads any format
+        with Image.open(io.BytesIO(path.read_bytes()), formats=_FORMATS.get(path.suffix.lower())) as im:
             if im.mode not in ("L", "RGB"):
                 return decode_image(path, size, color)
             ImageOps.exif_transpose(im, in_place=True)

@@ -201,7 +201,8 @@ def test_the_estimate_before_loading(tmp_path, cache, monkeypatch):
 # --- decoding in processes ---------------------------------------------------------------------------
 def make_mixed_folder(root):
     """One picture of each kind a folder holds: grey, colour, palette, transparent, 16-bit, a JPEG
-    turned by its EXIF tag, a BMP; some at the target size, some not; plus files that are not images."""
+    turned by its EXIF tag, a BMP, a JPEG named .png; some at the target size, some not; plus files
+    that are not images."""
     rng = np.random.default_rng(7)
     (root / "a").mkdir(parents=True)
     (root / "b").mkdir()
@@ -216,6 +217,8 @@ def make_mixed_folder(root):
     exif[0x0112] = 6  # "turn 90 degrees to show"
     turned.save(root / "b" / "phone.jpg", exif=exif.tobytes(), quality=95)
     Image.fromarray(rng.integers(0, 256, (9, 8, 3), dtype=np.uint8)).save(root / "b" / "old.bmp")
+    # a JPEG named .png (renamed by hand, or saved by a tool that does not care): read all the same
+    Image.fromarray(rng.integers(0, 256, (8, 8, 3), dtype=np.uint8)).save(root / "b" / "misnamed.png", "JPEG")
     (root / "b" / "notes.txt").write_text("not an image")
     Image.fromarray(np.zeros((8, 8), np.uint8)).save(root / "b" / ".hidden.png")
     return root
@@ -237,7 +240,7 @@ def test_the_listing_names_the_files_the_reader_names(tmp_path):
     listing = list_folder(root)
     expected = [p.relative_to(root).as_posix() for c in image_folder.class_folders(root)
                 for p in image_folder.image_files(c)]
-    assert listing.files == expected and ".hidden.png" not in " ".join(expected) and len(expected) == 8
+    assert listing.files == expected and ".hidden.png" not in " ".join(expected) and len(expected) == 9
     assert listing.labels == [f.split("/")[0] for f in expected]
     assert listing.stats == [((root / f).stat().st_size, (root / f).stat().st_mtime_ns) for f in expected]
 
