@@ -30,6 +30,7 @@ import argparse
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -252,6 +253,8 @@ def main() -> None:
     p.add_argument("--epochs", type=int, default=3)
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--threads", type=int, default=1, help="torch threads on both sides")
+    p.add_argument("--reps", type=int, default=1,
+                   help="runs of each side per size, alternating which goes first; the summary line gives medians")
     p.add_argument("--side", choices=("studio", "dataloader"), help=argparse.SUPPRESS)
     p.add_argument("--run-folder", type=Path, help=argparse.SUPPRESS)
     args = p.parse_args()
@@ -267,17 +270,26 @@ def main() -> None:
     full = generate(args.folder, max(sizes), args.image_size)  # generated once; smaller sets link into it
     for n in sizes:
         folder = full if n == max(sizes) else subset(full, n)
-        for side in ("studio", "dataloader"):
-            r = side_in_subprocess(side, folder, args)
-            r["n"] = n
-            rows.append(r)
-            later = r["epoch_s"][1:]
-            later_txt = f"{sum(later) / len(later):7.1f}" if later else "      -"
-            extra = (f"  (+ workers' peak {r['workers_peak_rss_mb']:,.0f} MB; listing {r['load_s']:.1f} s)"
-                     if "workers_peak_rss_mb" in r else
-                     f"  (load {r['load_s']:.1f} s, {'streamed from disk' if r['streamed'] else 'in memory'})")
-            print(f"{n:>7,} {side:<11} peak RSS {r['peak_rss_mb']:7,.0f} MB   first epoch {r['first_epoch_s']:7.1f} s   "
-                  f"later epochs {later_txt} s   test acc {r['test_accuracy']:.3f}{extra}", flush=True)
+        for rep in range(args.reps):
+            for side in ("studio", "dataloader") if rep % 2 == 0 else ("dataloader", "studio"):
+                r = side_in_subprocess(side, folder, args)
+                r["n"], r["rep"] = n, rep
+                rows.append(r)
+                later = r["epoch_s"][1:]
+                later_txt = f"{sum(later) / len(later):7.1f}" if later else "      -"
+                extra = (f"  (+ workers' peak {r['workers_peak_rss_mb']:,.0f} MB; listing {r['load_s']:.1f} s)"
+                         if "workers_peak_rss_mb" in r else
+                         f"  (load {r['load_s']:.1f} s, {'streamed from disk' if r['streamed'] else 'in memory'})")
+                print(f"{n:>7,} {side:<11} peak RSS {r['peak_rss_mb']:7,.0f} MB   first epoch {r['first_epoch_s']:7.1f} s"
+                      f"   later epochs {later_txt} s   test acc {r['test_accuracy']:.3f}{extra}", flush=True)
+        if args.reps > 1:
+            for side in ("studio", "dataloader"):
+                mine = [r for r in rows if r["n"] == n and r["side"] == side]
+                later = [sum(r["epoch_s"][1:]) / len(r["epoch_s"][1:]) for r in mine if len(r["epoch_s"]) > 1]
+                print(f"{n:>7,} {side:<11} median of {len(mine)}: first epoch "
+                      f"{statistics.median(r['first_epoch_s'] for r in mine):.1f} s, later epochs "
+                      f"{statistics.median(later) if later else float('nan'):.1f} s, highest peak RSS "
+                      f"{max(r['peak_rss_mb'] for r in mine):,.0f} MB", flush=True)
     print("\n" + json.dumps(rows))
 
 

@@ -129,10 +129,10 @@ class CacheFill:
 
     # --- the background thread --------------------------------------------------------------------
     def _run(self) -> None:
-        from .image_cache import LoadingCancelled, _finish_file, _process_pool
+        from .image_cache import LoadingCancelled, _finish_file
 
         try:
-            pool = _process_pool(self.workers, initializer=_lower_priority) if self.processes else None
+            pool = self._started_pool() if self.processes else None
             if pool is not None:
                 try:
                     with pool:
@@ -160,6 +160,37 @@ class CacheFill:
         finally:
             _ACTIVE.discard(self)
 
+    def _started_pool(self) -> Any:
+        """A pool of decoding processes, started (None where processes cannot run). Starting them
+        takes a moment (half a second on 2 cores): meanwhile this thread decodes rows itself, so the
+        first batches need not wait for the processes."""
+        from .image_cache import _decode_rows, _process_pool
+
+        started: list[Any] = []
+
+        def start() -> None:
+            pool = _process_pool(self.workers, initializer=_lower_priority)
+            try:
+                if pool is not None:
+                    pool.submit(int).result()  # returns once a process is up and has run a task
+            except (BrokenProcessPool, OSError, RuntimeError):  # no processes here: threads decode
+                pool.shutdown(wait=True, cancel_futures=True)
+                pool = None
+            started.append(pool)
+
+        starter = threading.Thread(target=start, name="image-cache-pool-start", daemon=True)
+        starter.start()
+        files, root = self.listing.files, str(self.listing.root)
+        while starter.is_alive():
+            with self._cond:
+                rows = None if self._stopping else self._next_rows()
+            if rows is None:
+                break
+            self._decoded(rows, _decode_rows(str(self.tmp), root, [files[r] for r in rows], rows.tolist(),
+                                             self.size, self.color))
+        starter.join()
+        return started[0] if started else None
+
     def _decode(self, pool: Any) -> None:
         """Keep 2 tasks per worker in flight, taking rows from the front of the queue."""
         from .image_cache import _decode_rows
@@ -170,29 +201,23 @@ class CacheFill:
             while True:
                 with self._cond:
                     while len(flight) < 2 * self.workers and self._queue and not self._stopping:
-                        rows = self._queue.popleft()
-                        rows = rows[self._state[rows] == WAITING]
-                        if not len(rows):
-                            continue
+                        rows = self._next_rows()
+                        if rows is None:
+                            break
                         try:
                             task = pool.submit(_decode_rows, str(self.tmp), root, [files[r] for r in rows],
                                                rows.tolist(), self.size, self.color)
                         except BaseException:
+                            self._state[rows] = WAITING
                             self._queue.appendleft(rows)
                             raise
-                        self._state[rows] = DECODING
                         flight[task] = rows
                 if not flight:
                     return
                 finished, _ = wait_futures(list(flight), timeout=0.2, return_when=FIRST_COMPLETED)
                 for task in finished:
                     resized = task.result()  # a file that cannot be read: its DataError ends the fill
-                    rows = flight.pop(task)
-                    with self._cond:
-                        self._state[rows] = DONE
-                        self._left -= len(rows)
-                        self.resized += resized
-                        self._cond.notify_all()
+                    self._decoded(flight.pop(task), resized)
         except BrokenProcessPool:
             with self._cond:  # what was in flight goes back to the front of the queue
                 for task, rows in flight.items():
@@ -200,6 +225,23 @@ class CacheFill:
                     self._state[rows] = WAITING
                     self._queue.appendleft(rows)
             raise
+
+    def _next_rows(self) -> np.ndarray | None:
+        """The next rows still waiting, marked as being decoded (the lock held); None: none are."""
+        while self._queue:
+            rows = self._queue.popleft()
+            rows = rows[self._state[rows] == WAITING]
+            if len(rows):
+                self._state[rows] = DECODING
+                return rows
+        return None
+
+    def _decoded(self, rows: np.ndarray, resized: int) -> None:
+        with self._cond:
+            self._state[rows] = DONE
+            self._left -= len(rows)
+            self.resized += resized
+            self._cond.notify_all()
 
 
 _ACTIVE: weakref.WeakSet[CacheFill] = weakref.WeakSet()
